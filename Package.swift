@@ -62,6 +62,11 @@ let package = Package(
                 .product(name: "Logging", package: "swift-log"),
             ]
         ),
+        // Benchmarks that BENCHMARKS.md reports; never part of the test suite.
+        .executableTarget(
+            name: "kontakt-bench",
+            dependencies: ["MailMessage", "KontaktCore"]
+        ),
         .testTarget(name: "MailMessageTests", dependencies: ["MailMessage"], resources: [.copy("Corpus")]),
         .testTarget(name: "RoutingTests", dependencies: ["Routing", "MailMessage"]),
         .testTarget(name: "StoreTests", dependencies: ["Store", "MailMessage"]),
