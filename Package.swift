@@ -36,12 +36,12 @@ let package = Package(
             dependencies: [.product(name: "Crypto", package: "swift-crypto")]
         ),
         .target(name: "IMAP", dependencies: ["Curl"]),
-        .target(name: "SMTP", dependencies: ["Curl", "MailMessage"]),
+        .target(name: "SMTP", dependencies: ["Curl"]),
         .target(name: "Routing", dependencies: ["MailMessage"]),
         .target(
             name: "Store",
             dependencies: [
-                "MailMessage",
+                "Routing",
                 .product(name: "GRDB", package: "GRDB.swift"),
             ]
         ),

@@ -1,0 +1,238 @@
+import Foundation
+import IMAP
+import Logging
+import Store
+
+/// What one poll did; `kontakt poll --json` prints it.
+public struct PollSummary: Codable, Sendable {
+    public var fetched = 0
+    public var stored = 0
+    public var duplicates = 0
+    public var quarantined = 0
+    public var oversize = 0
+    public var robots = 0
+    public var acknowledged = 0
+    public var serverActions = 0
+    public var resynchronized: [String] = []
+    public var batchFallbacks = 0
+}
+
+/// Fetches new mail from each configured folder and stores every message exactly once.
+///
+/// The guarantee rests on one ordering: a message, its conversation and topic, the folder's
+/// new high-water UID and the after-fetch action it is owed are committed in **one**
+/// transaction, and only then is the server touched. A crash before the commit leaves the
+/// message above the high-water mark, so the next run fetches it again; a crash after it
+/// leaves a recorded server action, which the next run carries out first. Neither path can
+/// store a message twice (the folder/UIDVALIDITY/UID triple is unique) or lose one (nothing
+/// is moved before it is committed, and nothing is ever deleted).
+///
+/// Incremental by UID, not by \Seen: a director reading mail in another client cannot hide
+/// mail from Kontakt. `STATUS` answers "nothing new" in one round trip.
+public final class Poller {
+    let config: KontaktConfig
+    let store: Store
+    let imap: IMAPClient
+    let ingestor: Ingestor
+    let acknowledger: Acknowledger?
+    let logger: Logger
+    var clock: @Sendable () -> Date = { Date() }
+
+    public init(config: KontaktConfig, store: Store, imap: IMAPClient, router: Router, logger: Logger) throws(KontaktError) {
+        self.config = config
+        self.store = store
+        self.imap = imap
+        ingestor = Ingestor(router: router, config: config)
+        acknowledger = config.acknowledgement.enabled ? try Acknowledger(config: config, catalog: router.catalog) : nil
+        self.logger = logger
+    }
+
+    /// Polls every folder. Throws `.temporary` when the server cannot be reached (exit 75) and
+    /// `.failed` for what a human must fix; messages stored before the error stay stored.
+    public func run() throws(KontaktError) -> PollSummary {
+        var summary = PollSummary()
+        let started = clock()
+        var run: PollRunRecord
+        do { run = try store.write { tx in try tx.insert(PollRunRecord(startedAt: started)) } } catch {
+            throw KontaktError.failed("cannot write to the store: \(error)")
+        }
+        do {
+            if config.imap.afterFetch == .move {
+                try imap.createMailboxIfMissing(MailboxName(config.imap.processedFolder))
+            }
+            for folder in config.imap.folders {
+                try poll(folder: folder, summary: &summary)
+            }
+            run.ok = true
+        } catch let error as IMAPError {
+            run.error = error.description
+            finish(&run, summary)
+            throw error.isTemporary ? KontaktError.temporary(error.description) : KontaktError.failed(error.description)
+        } catch let error as KontaktError {
+            run.error = error.description
+            finish(&run, summary)
+            throw error
+        } catch {
+            run.error = "\(error)"
+            finish(&run, summary)
+            throw KontaktError.failed("poll failed: \(error)")
+        }
+        finish(&run, summary)
+        return summary
+    }
+
+    private func finish(_ run: inout PollRunRecord, _ summary: PollSummary) {
+        run.finishedAt = clock()
+        run.fetched = summary.fetched
+        run.stored = summary.stored
+        run.duplicates = summary.duplicates
+        run.quarantined = summary.quarantined
+        run.oversize = summary.oversize
+        run.robots = summary.robots
+        let record = run
+        try? store.write { tx in try tx.update(record) }
+    }
+
+    private func poll(folder name: String, summary: inout PollSummary) throws {
+        let folder = MailboxName(name)
+        let status = try imap.status(folder)
+        var box = try store.write { tx in try tx.mailbox(named: name) }
+        let validity = Int64(status.uidValidity)
+        let firstRun = box.uidValidity == nil
+        if let known = box.uidValidity, known != validity {
+            // The server renumbered the folder: every UID is new again. Duplicates are recognised
+            // by content (and Message-ID), so nothing is stored twice.
+            logger.warning("UIDVALIDITY changed; resynchronising", metadata: ["folder": "\(name)", "old": "\(known)", "new": "\(validity)"])
+            summary.resynchronized.append(name)
+            box.highestUID = 0
+            try store.write { tx in try tx.dropServerActions(mailbox: name, otherThanUIDValidity: validity) }
+        }
+        box.uidValidity = validity
+        try carryOutServerActions(folder: folder, summary: &summary)
+
+        let uidNext = status.uidNext
+        guard Int64(uidNext) > box.highestUID + 1 else {
+            box.lastPollAt = clock()
+            let b = box
+            try store.write { tx in try tx.save(b) }
+            return
+        }
+        let uids = try imap.uids(in: folder, from: UInt32(box.highestUID + 1), below: uidNext)
+        logger.info("new messages", metadata: ["folder": "\(name)", "count": "\(uids.count)"])
+        let sizes = uids.isEmpty ? [:] : try imap.sizes(in: folder, uids: uids)
+        // The first poll of a folder that already holds mail imports it as backlog: stored and
+        // threaded, never acknowledged (nobody wants 500 receipts for last month's mail).
+        let isBacklog = firstRun && status.messages > 0
+
+        var index = 0
+        while index < uids.count {
+            let chunk = Array(uids[index..<min(index + config.imap.batchSize, uids.count)])
+            index += chunk.count
+            let oversize = Set(chunk.filter { (sizes[$0] ?? 0) > config.imap.maxMessageSize })
+            var bodies: [UInt32: [UInt8]] = [:]
+            if config.imap.fetchMode == .batch {
+                let wanted = chunk.filter { !oversize.contains($0) }
+                bodies = try imap.fetchBatch(uids: wanted, in: folder)
+                summary.batchFallbacks += wanted.count - bodies.count
+            }
+            for uid in chunk {
+                let origin = InboundOrigin(mailboxId: box.id, uidValidity: validity, uid: Int64(uid),
+                                           isBacklog: isBacklog, receivedAt: clock())
+                let raw: [UInt8]
+                let isOversize = oversize.contains(uid)
+                do {
+                    if isOversize {
+                        raw = try imap.fetch(uid: uid, in: folder, uidValidity: status.uidValidity, section: "HEADER")
+                    } else if let body = bodies[uid] {
+                        raw = body
+                    } else {
+                        raw = try imap.fetch(uid: uid, in: folder, uidValidity: status.uidValidity)
+                    }
+                } catch let error where error.kind == .notFound {
+                    // Expunged by another client between SEARCH and FETCH: nothing to store.
+                    logger.info("message vanished before fetch", metadata: ["uid": "\(uid)"])
+                    box.highestUID = max(box.highestUID, Int64(uid))
+                    continue
+                }
+                summary.fetched += 1
+                let outcome = try store.write { tx -> IngestOutcome? in
+                    guard !(try tx.hasMessage(mailboxId: box.id!, uidValidity: validity, uid: Int64(uid))) else { return nil }
+                    let outcome: IngestOutcome
+                    if isOversize {
+                        outcome = try ingestor.ingestOversize(header: raw, size: sizes[uid] ?? raw.count, origin: origin, in: tx)
+                    } else {
+                        outcome = try ingestor.ingest(raw, origin: origin, in: tx)
+                    }
+                    if case .accepted(let messageId, let conversationId, true) = outcome, let acknowledger {
+                        if try acknowledger.acknowledgeIfDue(conversationId: conversationId, messageId: messageId,
+                                                             isBacklog: isBacklog, in: tx, now: clock()) {
+                            summary.acknowledged += 1
+                        }
+                    }
+                    // An oversize message stays in the folder for a human to deal with.
+                    if !isOversize { try tx.addServerAction(serverAction(name, validity, uid)) }
+                    var updated = box
+                    updated.highestUID = max(updated.highestUID, Int64(uid))
+                    try tx.save(updated)
+                    return outcome
+                }
+                box.highestUID = max(box.highestUID, Int64(uid))
+                count(outcome, into: &summary)
+            }
+            try carryOutServerActions(folder: folder, summary: &summary)
+        }
+        box.lastPollAt = clock()
+        let b = box
+        try store.write { tx in try tx.save(b) }
+    }
+
+    private func serverAction(_ folder: String, _ validity: Int64, _ uid: UInt32) -> ServerActionRecord {
+        switch config.imap.afterFetch {
+        case .move:
+            return ServerActionRecord(mailboxName: folder, uidValidity: validity, uid: Int64(uid), action: .move,
+                                      target: config.imap.processedFolder, createdAt: clock())
+        case .leave:
+            return ServerActionRecord(mailboxName: folder, uidValidity: validity, uid: Int64(uid), action: .flag,
+                                      target: "\\Seen", createdAt: clock())
+        }
+    }
+
+    private func count(_ outcome: IngestOutcome?, into summary: inout PollSummary) {
+        switch outcome {
+        case .none, .duplicate: summary.duplicates += 1
+        case .accepted: summary.stored += 1
+        case .robot: summary.stored += 1; summary.robots += 1
+        case .quarantined(_, let reasons):
+            summary.stored += 1
+            summary.quarantined += 1
+            logger.warning("message quarantined", metadata: ["reasons": "\(reasons.joined(separator: "; "))"])
+        case .oversize: summary.stored += 1; summary.oversize += 1
+        }
+    }
+
+    /// Does what the server is still owed for committed messages, in as few commands as possible.
+    private func carryOutServerActions(folder: MailboxName, summary: inout PollSummary) throws {
+        let pending = try store.read { tx in try tx.pendingServerActions(mailbox: folder.name) }
+        guard !pending.isEmpty else { return }
+        let groups = Dictionary(grouping: pending) { "\($0.uidValidity)|\($0.action.rawValue)|\($0.target ?? "")" }
+        for (_, actions) in groups {
+            let uids = actions.map { UInt32($0.uid) }
+            let ids = actions.compactMap(\.id)
+            do {
+                switch actions[0].action {
+                case .move:
+                    try imap.move(uids: uids, from: folder, to: MailboxName(actions[0].target ?? config.imap.processedFolder))
+                case .flag:
+                    try imap.addFlags(actions[0].target ?? "\\Seen", uids: uids, in: folder)
+                }
+                try store.write { tx in try tx.completeServerActions(ids: ids) }
+                summary.serverActions += ids.count
+            } catch let error as IMAPError where !error.isTemporary {
+                // A refused MOVE must not stop the poll: the messages are safe in the store and
+                // the action is retried next run; `kontakt status` shows repeated failures.
+                logger.warning("after-fetch action failed; will retry", metadata: ["error": "\(error)"])
+                try store.write { tx in try tx.failServerActions(ids: ids, error: error.description) }
+            }
+        }
+    }
+}

@@ -1,0 +1,25 @@
+/// How a command ended badly, mapped onto the exit codes cron and scripts see.
+///
+/// - `temporary` and `busy` exit 75 (EX_TEMPFAIL): nothing is wrong that time will not fix
+///   (server unreachable, another run holds the lock); cron may simply run again.
+/// - everything else exits 1 with one line saying what to do.
+public enum KontaktError: Error, Sendable, CustomStringConvertible {
+    case temporary(String)
+    case busy(String)
+    case failed(String)
+    case notFound(String)
+    case invalid(String)
+
+    public var exitCode: Int32 {
+        switch self {
+        case .temporary, .busy: return 75
+        case .notFound, .failed, .invalid: return 1
+        }
+    }
+
+    public var description: String {
+        switch self {
+        case .temporary(let s), .busy(let s), .failed(let s), .notFound(let s), .invalid(let s): return s
+        }
+    }
+}

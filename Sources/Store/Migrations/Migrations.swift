@@ -1,0 +1,12 @@
+import GRDB
+
+/// The store's schema history. A migration that has shipped is never edited: change the
+/// schema by appending a new one. Migrations use table names as strings, never app types,
+/// so that an old migration keeps meaning what it meant when it ran.
+enum Migrations {
+    static var migrator: DatabaseMigrator {
+        var migrator = DatabaseMigrator()
+        migrator.registerMigration("1 mail, conversations, outbox, campaigns", migrate: createV1)
+        return migrator
+    }
+}

@@ -1,0 +1,142 @@
+import Foundation
+import GRDB
+
+extension StoreTransaction {
+    // MARK: - Finding the conversation of a message
+
+    /// The conversation that holds a message (received or sent) with this Message-ID.
+    public func conversationId(containingMessageID messageID: String) throws -> Int64? {
+        if let id = try Int64.fetchOne(db, sql: """
+            SELECT conversationId FROM message WHERE messageID = ? AND conversationId IS NOT NULL LIMIT 1
+            """, arguments: [messageID]) {
+            return id
+        }
+        return try Int64.fetchOne(db, sql: """
+            SELECT conversationId FROM outbox WHERE messageID = ? AND conversationId IS NOT NULL LIMIT 1
+            """, arguments: [messageID])
+    }
+
+    public func participants(ofConversation id: Int64) throws -> Set<String> {
+        Set(try String.fetchAll(db, sql: "SELECT address FROM conversationParticipant WHERE conversationId = ?", arguments: [id]))
+    }
+
+    /// Conversations with this normalised subject in which `sender` took part, active since `since`.
+    public func conversationIds(normalizedSubject: String, participant sender: String, since: Date) throws -> [Int64] {
+        try Int64.fetchAll(db, sql: """
+            SELECT c.id FROM conversation c
+            JOIN conversationParticipant p ON p.conversationId = c.id AND p.address = ?
+            WHERE c.normalizedSubject = ? AND c.lastActivityAt >= ? AND c.isRobot = 0
+            ORDER BY c.lastActivityAt DESC
+            """, arguments: [sender, normalizedSubject, since])
+    }
+
+    // MARK: - Conversations
+
+    public func conversation(id: Int64) throws -> ConversationRecord? {
+        try ConversationRecord.fetchOne(db, key: id)
+    }
+
+    @discardableResult
+    public func insert(_ conversation: ConversationRecord) throws -> ConversationRecord {
+        var c = conversation
+        try c.insert(db)
+        return c
+    }
+
+    public func update(_ conversation: ConversationRecord) throws {
+        try conversation.update(db)
+    }
+
+    public func addParticipant(_ address: String, toConversation id: Int64) throws {
+        guard !address.isEmpty else { return }
+        try db.execute(sql: "INSERT OR IGNORE INTO conversationParticipant(conversationId, address) VALUES (?, ?)",
+                       arguments: [id, address.lowercased()])
+    }
+
+    public func record(_ event: EventRecord) throws {
+        var e = event
+        try e.insert(db)
+    }
+
+    public func events(ofConversation id: Int64) throws -> [EventRecord] {
+        try EventRecord.filter(Column("conversationId") == id).order(Column("at"), Column("id")).fetchAll(db)
+    }
+
+    @discardableResult
+    public func insert(_ note: NoteRecord) throws -> NoteRecord {
+        var n = note
+        try n.insert(db)
+        return n
+    }
+
+    public func notes(ofConversation id: Int64) throws -> [NoteRecord] {
+        try NoteRecord.filter(Column("conversationId") == id).order(Column("at")).fetchAll(db)
+    }
+
+    public func insert(_ correction: CorrectionRecord) throws {
+        var c = correction
+        try c.insert(db)
+    }
+
+    public func corrections() throws -> [CorrectionRecord] {
+        try CorrectionRecord.order(Column("id")).fetchAll(db)
+    }
+
+    /// Summary rows for the queue: one per conversation, newest message facts joined in.
+    public func queue(statuses: [ConversationRecord.Status], topic: String? = nil, includeRobots: Bool = false) throws -> [QueueRow] {
+        var sql = """
+            SELECT c.*, 
+                (SELECT COUNT(*) FROM message m WHERE m.conversationId = c.id) AS messageCount,
+                (SELECT COUNT(*) FROM attachment a JOIN message m ON m.id = a.messageId WHERE m.conversationId = c.id) AS attachmentCount,
+                (SELECT MAX(m.receivedAt) FROM message m WHERE m.conversationId = c.id AND m.direction = 'in') AS lastInboundAt
+            FROM conversation c
+            WHERE c.status IN (\(statuses.map { "'\($0.rawValue)'" }.joined(separator: ",")))
+            """
+        var arguments: StatementArguments = []
+        if let topic { sql += " AND c.topic = ?"; arguments += [topic] }
+        if !includeRobots { sql += " AND c.isRobot = 0" }
+        sql += " ORDER BY c.topic, COALESCE(lastInboundAt, c.createdAt), c.id"
+        return try Row.fetchAll(db, sql: sql, arguments: arguments).map { row in
+            QueueRow(conversation: try ConversationRecord(row: row),
+                     messageCount: row["messageCount"], attachmentCount: row["attachmentCount"],
+                     lastInboundAt: row["lastInboundAt"])
+        }
+    }
+
+    /// Full-text search over subjects, texts and senders; diacritics folded, so `frag` finds "fråga".
+    public func search(_ query: String, limit: Int = 50) throws -> [SearchHit] {
+        let terms = query.split(whereSeparator: { !$0.isLetter && !$0.isNumber }).map { "\"\($0)\"*" }
+        guard !terms.isEmpty else { return [] }
+        let match = terms.joined(separator: " ")
+        return try Row.fetchAll(db, sql: """
+            SELECT m.id AS messageId, m.conversationId, m.subject, m.fromAddress, m.receivedAt,
+                   snippet(messageSearch, 1, '[', ']', '…', 12) AS snippet, bm25(messageSearch) AS rank
+            FROM messageSearch JOIN message m ON m.id = messageSearch.rowid
+            WHERE messageSearch MATCH ?
+            ORDER BY rank LIMIT ?
+            """, arguments: [match, limit]).map { row in
+            SearchHit(messageId: row["messageId"], conversationId: row["conversationId"], subject: row["subject"],
+                      fromAddress: row["fromAddress"], receivedAt: row["receivedAt"], snippet: row["snippet"],
+                      rank: row["rank"])
+        }
+    }
+}
+
+/// One line of the director's queue.
+public struct QueueRow: Sendable {
+    public var conversation: ConversationRecord
+    public var messageCount: Int
+    public var attachmentCount: Int
+    public var lastInboundAt: Date?
+}
+
+/// One search result.
+public struct SearchHit: Sendable, Codable {
+    public var messageId: Int64
+    public var conversationId: Int64?
+    public var subject: String
+    public var fromAddress: String
+    public var receivedAt: Date
+    public var snippet: String
+    public var rank: Double
+}

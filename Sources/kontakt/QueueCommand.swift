@@ -1,0 +1,130 @@
+import ArgumentParser
+import Foundation
+import KontaktCore
+import Store
+
+struct QueueCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "queue",
+        abstract: "List the conversations waiting for an answer, grouped by topic, oldest first.",
+        discussion: """
+            Examples:
+              kontakt queue
+              kontakt queue --topic material
+              kontakt queue --all --json
+              kontakt queue --quarantine
+            """
+    )
+
+    @OptionGroup var global: GlobalOptions
+    @Option(help: "Only this topic (e.g. material, utvardering, osorterad).") var topic: String?
+    @Flag(help: "Include answered and closed conversations.") var all = false
+    @Flag(help: "List quarantined messages instead (see `kontakt inspect` and `kontakt replay`).") var quarantine = false
+    @Flag(help: "Print JSON.") var json = false
+
+    func run() throws {
+        try reportingErrors {
+            let config = try global.load()
+            let store = try global.openStore(config)
+            if quarantine {
+                let messages = try store.read { tx in try tx.messages(inState: .quarantined) }
+                let items = messages.map { QuarantineItem(id: $0.id ?? 0, receivedAt: $0.receivedAt, size: $0.size, defects: $0.defectList) }
+                if json { print(try JSONOutput.string(items)); return }
+                if items.isEmpty { print("No quarantined messages."); return }
+                for item in items {
+                    print("\(item.id)  \(QueueFormat.age(item.receivedAt))  \(item.size) bytes  \(item.defects.joined(separator: "; "))")
+                }
+                return
+            }
+            let statuses: [ConversationRecord.Status] = all ? [.open, .answered, .closed] : [.open]
+            let rows = try store.read { tx in try tx.queue(statuses: statuses, topic: topic) }
+            if json {
+                print(try JSONOutput.string(rows.map(QueueItem.init)))
+                return
+            }
+            print(QueueFormat.render(rows, colour: isatty(STDOUT_FILENO) != 0))
+        }
+    }
+}
+
+struct QuarantineItem: Encodable {
+    var id: Int64
+    var receivedAt: Date
+    var size: Int
+    var defects: [String]
+    enum CodingKeys: String, CodingKey { case id, receivedAt = "received_at", size, defects }
+}
+
+/// One queue line in `--json`: stable field names for scripts.
+struct QueueItem: Encodable {
+    var id: Int64
+    var topic: String
+    var status: String
+    var subject: String
+    var from: String
+    var name: String?
+    var senderKind: String
+    var messages: Int
+    var attachments: Int
+    var lastAt: Date
+    var weakMatch: String?
+    var confidence: Double
+
+    init(_ row: QueueRow) {
+        let c = row.conversation
+        id = c.id ?? 0
+        topic = c.topic
+        status = c.status.rawValue
+        subject = c.subject
+        from = c.contactAddress
+        name = c.contactName
+        senderKind = c.senderKind
+        messages = row.messageCount
+        attachments = row.attachmentCount
+        lastAt = row.lastInboundAt ?? c.lastActivityAt
+        weakMatch = c.weakMatch
+        confidence = c.confidence
+    }
+
+    enum CodingKeys: String, CodingKey {
+        case id, topic, status, subject, from, name, messages, attachments, confidence
+        case senderKind = "sender_kind", lastAt = "last_at", weakMatch = "weak_match"
+    }
+}
+
+/// The queue as the director reads it in a terminal.
+enum QueueFormat {
+    static func render(_ rows: [QueueRow], colour: Bool) -> String {
+        if rows.isEmpty { return "Inga ärenden väntar. (No conversations waiting.)" }
+        var out: [String] = []
+        var currentTopic: String?
+        for row in rows {
+            let c = row.conversation
+            if c.topic != currentTopic {
+                currentTopic = c.topic
+                out.append(colour ? "\u{1B}[1m\(c.topic)\u{1B}[0m" : c.topic)
+            }
+            var flags = ""
+            if c.weakMatch != nil { flags += " ?" }
+            if row.attachmentCount > 0 { flags += " @" }
+            if c.status != .open { flags += " [\(c.status.rawValue)]" }
+            let who = (c.contactName?.isEmpty == false ? c.contactName! : c.contactAddress)
+            let line = "  " + pad("#\(c.id ?? 0)", 6) + pad(age(row.lastInboundAt ?? c.createdAt), 5)
+                + pad(String(who.prefix(24)), 25) + pad(c.senderKind, 10) + pad("\(row.messageCount)", 3)
+                + String(c.subject.prefix(60)) + flags
+            out.append(line)
+        }
+        return out.joined(separator: "\n")
+    }
+
+    static func pad(_ s: String, _ width: Int) -> String {
+        s.count >= width ? s + " " : s + String(repeating: " ", count: width - s.count)
+    }
+
+    static func age(_ date: Date, now: Date = Date()) -> String {
+        let seconds = max(0, now.timeIntervalSince(date))
+        if seconds < 3600 { return "\(Int(seconds / 60))m" }
+        if seconds < 86400 { return "\(Int(seconds / 3600))h" }
+        return "\(Int(seconds / 86400))d"
+    }
+}
