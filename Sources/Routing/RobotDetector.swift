@@ -63,7 +63,7 @@ public enum RobotDetector {
     /// Subject starts typical of out-of-office replies, folded (å→a etc.) and lowercased.
     static let outOfOfficeSubjects = [
         "franvaromeddelande", "automatiskt svar", "autosvar", "out of office", "out of the office",
-        "automatic reply", "auto-reply", "autoreply", "auto reply", "abwesenheitsnotiz", "fravaer", "fravar",
+        "automatic reply", "auto-reply", "autoreply", "auto reply", "abwesenheitsnotiz",
     ]
 
     /// Body phrases typical of out-of-office replies, folded and lowercased.
