@@ -1,0 +1,62 @@
+/// Function words that say nothing about what a mail is about, in both languages the
+/// contact address receives. Matching is done on lowercased words and, for Swedish, also on
+/// the diacritic-folded form, so "pa" and "ar" (written without å and ä) are stop words too.
+///
+/// Greetings and sign-offs ("hej", "mvh", "regards") are included: every topic has them,
+/// so they only add noise to the classifier.
+enum StopWords {
+    static let swedish: Set<String> = [
+        "och", "det", "att", "i", "en", "jag", "hon", "som", "han", "på", "den", "med", "var", "sig", "för", "så",
+        "till", "är", "men", "ett", "om", "hade", "de", "av", "icke", "mig", "du", "henne", "då", "sin", "nu",
+        "har", "inte", "hans", "honom", "skulle", "hennes", "där", "min", "man", "ej", "vid", "kunde", "något",
+        "från", "ut", "när", "efter", "upp", "vi", "dem", "vara", "vad", "över", "än", "dig", "kan", "sina", "här",
+        "ha", "mot", "alla", "under", "någon", "eller", "allt", "mycket", "sedan", "ju", "denna", "själv", "detta",
+        "åt", "utan", "varit", "hur", "ingen", "mitt", "ni", "bli", "blev", "oss", "din", "dessa", "några", "deras",
+        "blir", "mina", "samma", "vilken", "er", "sådan", "vår", "blivit", "dess", "inom", "mellan", "sådant",
+        "varför", "varje", "vilka", "ditt", "vem", "vilket", "sitta", "sådana", "vart", "dina", "vars", "vårt",
+        "våra", "ert", "era", "vilkas", "också", "även", "bara", "skall", "ska", "vill", "får", "fick", "finns",
+        "hej", "hejsan", "tjena", "mvh", "hälsningar", "vänliga", "vänlig", "hälsning", "bästa", "tack",
+        "hallå",
+    ]
+
+    static let english: Set<String> = [
+        "i", "me", "my", "myself", "we", "our", "ours", "ourselves", "you", "your", "yours", "yourself", "he", "him",
+        "his", "she", "her", "hers", "it", "its", "they", "them", "their", "what", "which", "who", "whom", "this",
+        "that", "these", "those", "am", "is", "are", "was", "were", "be", "been", "being", "have", "has", "had",
+        "having", "do", "does", "did", "doing", "a", "an", "the", "and", "but", "if", "or", "because", "as",
+        "until", "while", "of", "at", "by", "for", "with", "about", "against", "between", "into", "through",
+        "during", "before", "after", "above", "below", "to", "from", "up", "down", "in", "out", "on", "off", "over",
+        "under", "again", "further", "then", "once", "here", "there", "when", "where", "why", "how", "all", "any",
+        "both", "each", "few", "more", "most", "other", "some", "such", "no", "nor", "not", "only", "own", "same",
+        "so", "than", "too", "very", "can", "will", "just", "should", "now", "would", "could", "also", "get", "got",
+        "hi", "hello", "dear", "regards", "kind", "best", "thanks", "thank", "cheers", "sincerely", "please",
+        "i'm", "it's", "don't", "dont", "im",
+    ]
+
+    /// The Swedish list folded (å→a, ä→a, ö→o), for people who write without Swedish letters.
+    static let swedishFolded: Set<String> = Set(swedish.map(Folding.fold))
+
+    static func contains(_ lowercasedWord: String) -> Bool {
+        swedish.contains(lowercasedWord) || english.contains(lowercasedWord) || swedishFolded.contains(lowercasedWord)
+    }
+}
+
+/// Diacritic folding applied after stemming, so "fråga" and "fraga" end up as the same term.
+enum Folding {
+    static func fold(_ word: String) -> String {
+        guard word.unicodeScalars.contains(where: { $0.value > 0x7F }) else { return word }
+        var result = ""
+        result.reserveCapacity(word.utf8.count)
+        for character in word {
+            switch character {
+            case "å", "ä", "à", "á", "â", "æ": result.append("a")
+            case "ö", "ø", "ó", "ò", "ô": result.append("o")
+            case "é", "è", "ê", "ë": result.append("e")
+            case "ü", "ú", "ù": result.append("u")
+            case "í", "ì", "ï": result.append("i")
+            default: result.append(character)
+            }
+        }
+        return result
+    }
+}
