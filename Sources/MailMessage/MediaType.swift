@@ -115,6 +115,9 @@ enum ParameterParser {
             let sorted = segs.sorted { $0.0 < $1.0 }
             var bytes = [UInt8]()
             var charset: String? = nil
+            // Extended segments are percent-decoded as one run, which also tolerates a sender that
+            // split a %XX escape across two segments.
+            var encodedRun = ""
             for (k, seg) in sorted.enumerated() {
                 if seg.1 {
                     var text = Substring(seg.2)
@@ -128,11 +131,14 @@ enum ParameterParser {
                             defects.append(.invalidParameter(name))
                         }
                     }
-                    bytes.append(contentsOf: percentDecode(text))
+                    encodedRun += text
                 } else {
+                    bytes.append(contentsOf: percentDecode(Substring(encodedRun)))
+                    encodedRun = ""
                     bytes.append(contentsOf: seg.2.utf8)
                 }
             }
+            bytes.append(contentsOf: percentDecode(Substring(encodedRun)))
             let decoded = Charset.decode(bytes, label: (charset?.isEmpty ?? true) ? nil : charset, defects: &defects)
             result[name] = decoded      // RFC 2231 form wins over a plain fallback of the same name
         }
