@@ -73,6 +73,9 @@ public struct Message: Sendable {
             let s = BodyExtractor.decodeText(part, defects: &defects)
             if part.mediaType.subtype == "html" { htmlTexts.append(s) } else { plainTexts.append(s) }
         }
+        if htmlTexts.isEmpty {
+            for part in body.alternativeHTML { htmlTexts.append(BodyExtractor.decodeText(part, defects: &defects)) }
+        }
         html = htmlTexts.isEmpty ? nil : htmlTexts.joined(separator: "\n")
         if !plainTexts.isEmpty {
             text = BodyExtractor.trimTrailingNewlines(plainTexts.joined(separator: "\n"))
@@ -142,7 +145,8 @@ enum MessageIDs {
 struct BodyExtractor {
     var textParts: [MIMEPart] = []
     var attachments: [Attachment] = []
-    private var chosen = false
+    /// HTML versions of a text/plain body chosen from an alternative; they give `Message.html`.
+    var alternativeHTML: [MIMEPart] = []
 
     /// Walks the tree. The body is: in `multipart/alternative`, the text/plain branch if any, else
     /// the first other branch; in `related`, the root part; in `signed`/`encrypted`, the first part;
@@ -191,7 +195,10 @@ struct BodyExtractor {
             return
         }
         let mt = part.mediaType
-        if mt.type == "text" && part.filename == nil && !part.isAttachmentDisposition { return }
+        if mt.type == "text" && part.filename == nil && !part.isAttachmentDisposition {
+            if mt.subtype == "html" { alternativeHTML.append(part) }
+            return
+        }
         attachments.append(Attachment(filename: part.filename, contentType: mt.essence, data: part.body))
     }
 
