@@ -113,14 +113,14 @@ enum HeaderParser {
                     first = false
                     continue
                 }
+                if first && contentEnd - i >= 5 && buf[i] == UInt8(ascii: "F") && buf[i + 1] == UInt8(ascii: "r")
+                    && buf[i + 2] == UInt8(ascii: "o") && buf[i + 3] == UInt8(ascii: "m") && buf[i + 4] == 32 {
+                    i = next; first = false; continue     // mbox "From " separator line
+                }
                 // Find the colon.
                 var colon = i
                 while colon < contentEnd && buf[colon] != UInt8(ascii: ":") { colon += 1 }
                 if colon == contentEnd {
-                    if first && contentEnd - i >= 5 && buf[i] == UInt8(ascii: "F") && buf[i + 1] == UInt8(ascii: "r")
-                        && buf[i + 2] == UInt8(ascii: "o") && buf[i + 3] == UInt8(ascii: "m") && buf[i + 4] == 32 {
-                        i = next; first = false; continue     // mbox "From " line
-                    }
                     finish(&headers, &defects)
                     defects.append(.missingHeaderBodySeparator)
                     return Result(headers: headers, bodyStart: i)
