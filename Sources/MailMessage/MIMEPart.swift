@@ -1,0 +1,98 @@
+/// One node of a message's MIME tree.
+public struct MIMEPart: Sendable {
+    public var headers: [Header]
+    public var mediaType: MediaType
+    /// The body with its transfer encoding removed (base64/quoted-printable decoded). For multiparts,
+    /// empty; for `message/rfc822`, the encapsulated message's bytes.
+    public var body: [UInt8]
+    public var parts: [MIMEPart]
+    /// File name from `Content-Disposition: ...; filename=` or, failing that, `Content-Type: ...; name=`.
+    public var filename: String?
+    /// Lower-cased disposition ("inline", "attachment"), nil when absent.
+    public var disposition: String?
+
+    /// Boxed because `Message` contains a `MIMEPart`: a struct cannot contain itself directly.
+    private var encapsulatedBox: MessageBox?
+
+    /// The message inside a `message/rfc822` (or `message/global`) part, e.g. a forwarded message or
+    /// the returned original in a bounce.
+    public var encapsulated: Message? {
+        get { encapsulatedBox?.message }
+        set { encapsulatedBox = newValue.map(MessageBox.init) }
+    }
+
+    public init(headers: [Header], mediaType: MediaType, body: [UInt8], parts: [MIMEPart] = [],
+                encapsulated: Message? = nil, filename: String? = nil, disposition: String? = nil) {
+        self.headers = headers
+        self.mediaType = mediaType
+        self.body = body
+        self.parts = parts
+        self.filename = filename
+        self.disposition = disposition
+        self.encapsulatedBox = encapsulated.map(MessageBox.init)
+    }
+
+    /// First header with this name (case-insensitive), decoded.
+    public func header(_ name: String) -> String? { headers.first(named: name)?.value }
+
+    public var isAttachmentDisposition: Bool { disposition == "attachment" }
+
+    /// For `message/delivery-status` parts: the per-recipient field groups (RFC 3464), e.g.
+    /// `Final-Recipient`, `Action`, `Status`, `Diagnostic-Code`. Empty for other parts.
+    public var deliveryStatusRecipients: [[Header]] {
+        guard mediaType.type == "message", mediaType.subtype == "delivery-status" else { return [] }
+        var groups: [[Header]] = []
+        var i = 0
+        var defects: [Defect] = []
+        var first = true
+        while i < body.count && groups.count < 1000 {
+            let r = HeaderParser.parse(body, range: i..<body.count, maxHeaders: 100, defects: &defects)
+            if r.bodyStart <= i { break }
+            if !r.headers.isEmpty {
+                if first { first = false }       // per-message fields (Reporting-MTA, Arrival-Date)
+                else { groups.append(r.headers) }
+            }
+            i = r.bodyStart
+        }
+        return groups
+    }
+}
+
+final class MessageBox: Sendable {
+    let message: Message
+    init(_ message: Message) { self.message = message }
+}
+
+/// A file carried by a message.
+public struct Attachment: Sendable, Hashable {
+    public var filename: String?
+    /// "type/subtype", lower case.
+    public var contentType: String
+    public var data: [UInt8]
+
+    public init(filename: String?, contentType: String, data: [UInt8]) {
+        self.filename = filename
+        self.contentType = contentType
+        self.data = data
+    }
+
+    public var size: Int { data.count }
+
+    /// SHA-256 of the data, lower-case hex; used to deduplicate and to name stored files.
+    public var sha256: String { Digest.sha256Hex(data) }
+}
+
+import Crypto
+
+enum Digest {
+    static func sha256Hex(_ data: [UInt8]) -> String {
+        let digest = SHA256.hash(data: data)
+        var s = ""
+        s.reserveCapacity(64)
+        for byte in digest {
+            s.append(TransferEncoding.hexDigits[Int(byte >> 4)].asChar)
+            s.append(TransferEncoding.hexDigits[Int(byte & 15)].asChar)
+        }
+        return s.lowercased()
+    }
+}

@@ -1,0 +1,175 @@
+/// The new text of a message: what the sender wrote this time, without quoted earlier messages and
+/// without the signature. The classifier and the queue show and match on this.
+///
+/// Rules, in order:
+/// 1. Cut at the start of a quoted original that is not marked with `>`: Outlook separators
+///    ("-----Ursprungligt meddelande-----", "-----Original Message-----", a line of underscores
+///    followed by a header block), Outlook header blocks ("Från: … Skickat: …", "From: … Sent: …"),
+///    forwarded-message markers, and attribution lines ("Den … skrev:", "On … wrote:", Apple Mail's
+///    "5 jan. 2026 kl. 10:00 skrev …:") that are not followed by a `>` block.
+/// 2. Drop every `>` line and the attribution line right before a `>` block, keeping text written
+///    between quotes (inline replies).
+/// 3. Cut at the signature separator "-- ", and at a closing formula ("Med vänliga hälsningar",
+///    "Mvh", "Hälsningar", "Best regards", "Kind regards", ...) when only a few short lines follow.
+/// 4. Drop "Skickat från min iPhone" style lines and surrounding blank lines.
+public enum NewText {
+    public static func extract(from text: String) -> String {
+        var lines = text.split(separator: "\n", omittingEmptySubsequences: false).map { line -> String in
+            var l = String(line)
+            if l.hasSuffix("\r") { l.removeLast() }
+            return l
+        }
+        // 1. Cut at unmarked quoted originals.
+        var k = 0
+        while k < lines.count {
+            let t = trimmed(lines[k])
+            if isSeparator(t) || isHeaderBlockStart(lines, k) {
+                lines.removeSubrange(k...)
+                break
+            }
+            if let span = attributionSpan(lines, k) {
+                // Followed (after blank lines) by a ">" block: drop only the attribution.
+                var j = k + span
+                while j < lines.count && trimmed(lines[j]).isEmpty { j += 1 }
+                if j < lines.count && isQuoted(lines[j]) {
+                    lines.removeSubrange(k..<(k + span))
+                    continue
+                }
+                lines.removeSubrange(k...)
+                break
+            }
+            k += 1
+        }
+        // 2. Drop quoted lines.
+        lines.removeAll(where: isQuoted)
+        // 3. Signature.
+        if let sig = lines.firstIndex(where: { $0 == "-- " || $0 == "--" }) {
+            lines.removeSubrange(sig...)
+        }
+        if let closing = closingFormulaIndex(lines) {
+            lines.removeSubrange(closing...)
+        }
+        // 4. Device footers and blank lines.
+        lines.removeAll { isDeviceFooter(trimmed($0)) }
+        var out: [String] = []
+        var blank = 0
+        for l in lines {
+            let isBlank = trimmed(l).isEmpty
+            if isBlank { blank += 1; if blank > 1 || out.isEmpty { continue } } else { blank = 0 }
+            out.append(isBlank ? "" : trimTrailing(l))
+        }
+        while out.last?.isEmpty == true { out.removeLast() }
+        return out.joined(separator: "\n")
+    }
+
+    static func trimmed(_ s: String) -> String {
+        s.trimmingCharacters(in: [" ", "\t", "\u{A0}", "*"])
+    }
+
+    static func trimTrailing(_ s: String) -> String {
+        var t = Substring(s)
+        while let last = t.last, last == " " || last == "\t" { t.removeLast() }
+        return String(t)
+    }
+
+    static func isQuoted(_ s: String) -> Bool {
+        s.drop(while: { $0 == " " }).hasPrefix(">")
+    }
+
+    static let separators = [
+        "-----ursprungligt meddelande-----", "-----original message-----", "-----originalmeddelande-----",
+        "-------- vidarebefordrat meddelande --------", "---------- forwarded message ---------",
+        "-------- original message --------", "-------- ursprungligt meddelande --------",
+        "början på vidarebefordrat brev:", "begin forwarded message:", "vidarebefordrat meddelande",
+    ]
+
+    static func isSeparator(_ t: String) -> Bool {
+        let l = t.lowercased()
+        if separators.contains(where: { l.hasPrefix($0) }) { return true }
+        // "-----Ursprungligt meddelande-----" with other dash counts.
+        if l.hasPrefix("---"), l.contains("ursprungligt meddelande") || l.contains("original message")
+            || l.contains("forwarded message") || l.contains("vidarebefordrat") { return true }
+        return false
+    }
+
+    static let fromLabels = ["från:", "from:"]
+    static let headerLabels = ["skickat:", "sent:", "datum:", "date:", "till:", "to:", "ämne:", "subject:", "kopia:", "cc:"]
+
+    /// "Från: …" followed within a few lines by "Skickat:"/"Sent:"/"Datum:"/"Date:" — an Outlook or
+    /// forwarded header block. A line of underscores right before it also starts the block.
+    static func isHeaderBlockStart(_ lines: [String], _ k: Int) -> Bool {
+        var start = k
+        let t = trimmed(lines[k])
+        if !t.isEmpty && t.allSatisfy({ $0 == "_" }) && t.count >= 10 {
+            start = k + 1
+            while start < lines.count && trimmed(lines[start]).isEmpty { start += 1 }
+            guard start < lines.count else { return false }
+        }
+        let first = trimmed(lines[start]).lowercased()
+        guard fromLabels.contains(where: { first.hasPrefix($0) }) else { return false }
+        var j = start + 1
+        var seen = 0
+        while j < lines.count && j <= start + 5 {
+            let l = trimmed(lines[j]).lowercased()
+            if ["skickat:", "sent:", "datum:", "date:"].contains(where: { l.hasPrefix($0) }) { return true }
+            if headerLabels.contains(where: { l.hasPrefix($0) }) { seen += 1 }
+            j += 1
+        }
+        return seen >= 2
+    }
+
+    /// An attribution ("Den 5 jan. 2026 kl. 10:00 skrev Anna <anna@example.se>:", "On Mon, ... wrote:"),
+    /// possibly wrapped over two lines. Returns how many lines it spans.
+    static func attributionSpan(_ lines: [String], _ k: Int) -> Int? {
+        let one = trimmed(lines[k])
+        guard !one.isEmpty, one.count < 300 else { return nil }
+        if endsAsAttribution(one) && looksLikeAttributionStart(one) { return 1 }
+        if k + 1 < lines.count {
+            let two = one + " " + trimmed(lines[k + 1])
+            if two.count < 300 && endsAsAttribution(two) && looksLikeAttributionStart(one) { return 2 }
+        }
+        return nil
+    }
+
+    static func endsAsAttribution(_ s: String) -> Bool {
+        let l = s.lowercased()
+        return l.hasSuffix("skrev:") || l.hasSuffix("wrote:") || l.hasSuffix("skrev följande:") || l.hasSuffix("writes:")
+    }
+
+    /// "Den …", "On …", or an Apple Mail style date line ("5 jan. 2026 kl. 10:00 skrev …").
+    static func looksLikeAttributionStart(_ s: String) -> Bool {
+        let l = s.lowercased()
+        if l.hasPrefix("den ") || l.hasPrefix("on ") || l.hasPrefix("le ") || l.hasPrefix("am ") { return true }
+        if let f = l.first, f.isNumber { return true }
+        // "Anna Andersson <anna@example.se> skrev:"
+        return l.contains("@") || l.contains(" skrev") || l.contains(" wrote")
+    }
+
+    static let closingFormulas = [
+        "med vänliga hälsningar", "med vänlig hälsning", "vänliga hälsningar", "vänlig hälsning",
+        "bästa hälsningar", "med bästa hälsningar", "varma hälsningar", "hälsningar", "hälsning", "mvh", "m.v.h", "vh",
+        "best regards", "kind regards", "warm regards", "with kind regards", "with best regards", "regards",
+        "many thanks and best regards", "all the best",
+    ]
+
+    /// The first line holding a closing formula after which only a few short lines (name, title,
+    /// phone) follow. "Mvh Anna" and "Mvh /Anna" count; a formula inside a long sentence does not.
+    static func closingFormulaIndex(_ lines: [String]) -> Int? {
+        for (k, line) in lines.enumerated() {
+            var l = trimmed(line).lowercased()
+            while let last = l.last, last == "," || last == "!" || last == "." { l.removeLast() }
+            guard let formula = closingFormulas.first(where: { l.hasPrefix($0) }) else { continue }
+            let rest = l.dropFirst(formula.count)
+            guard rest.isEmpty || ((rest.first == " " || rest.first == "," || rest.first == "/") && rest.count <= 30) else { continue }
+            let after = lines[(k + 1)...].map(trimmed).filter { !$0.isEmpty }
+            if after.count <= 6 && after.allSatisfy({ $0.count <= 60 }) { return k }
+        }
+        return nil
+    }
+
+    static func isDeviceFooter(_ t: String) -> Bool {
+        let l = t.lowercased()
+        return l.hasPrefix("skickat från min ") || l.hasPrefix("sent from my ") || l == "skickat från outlook för ios"
+            || l.hasPrefix("hämta outlook för ") || l.hasPrefix("get outlook for ")
+    }
+}
