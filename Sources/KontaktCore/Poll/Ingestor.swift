@@ -55,7 +55,19 @@ public struct Ingestor {
     /// becomes a quarantined record instead, so one bad message never stops a poll.
     public func ingest(_ raw: [UInt8], origin: InboundOrigin, in tx: StoreTransaction, dedupe: Bool = true) throws -> IngestOutcome {
         let hash = Ingestor.contentHash(raw)
-        let message = Message.parse(raw)
+        guard let message = try? Message.parse(raw, options: .lenient) else {
+            // Lenient parsing records defects instead of throwing; should that promise ever
+            // break, the message is kept raw and quarantined rather than lost.
+            var record = MessageRecord(direction: .inbound, contentHash: hash, size: raw.count,
+                                       receivedAt: origin.receivedAt, state: .quarantined)
+            record.mailboxId = origin.mailboxId
+            record.uidValidity = origin.uidValidity
+            record.uid = origin.uid
+            record.raw = Data(raw)
+            record.defects = MessageRecord.encodeList(["the parser gave up on this message"])
+            let stored = try tx.insert(record)
+            return .quarantined(messageId: stored.id!, reasons: ["the parser gave up on this message"])
+        }
         if dedupe, let existing = try tx.duplicateMessageId(messageID: message.messageID, contentHash: hash, size: raw.count) {
             return .duplicate(existingId: existing)
         }
@@ -79,7 +91,7 @@ public struct Ingestor {
 
     /// Records a message too large to fetch: its header block only, flagged for the director.
     public func ingestOversize(header: [UInt8], size: Int, origin: InboundOrigin, in tx: StoreTransaction) throws -> IngestOutcome {
-        let message = Message.parse(header)
+        let message = (try? Message.parse(header, options: .lenient)) ?? (try? Message.parse([], options: .lenient))
         var record = MessageRecord(direction: .inbound, contentHash: Ingestor.contentHash(header), size: size,
                                    receivedAt: origin.receivedAt, state: .oversize)
         record.mailboxId = origin.mailboxId
@@ -87,7 +99,7 @@ public struct Ingestor {
         record.uid = origin.uid
         record.raw = Data(header)
         record.isBacklog = origin.isBacklog
-        fill(&record, from: message)
+        if let message { fill(&record, from: message) }
         record.text = "(Meddelandet är \(size / 1_048_576) MB, över gränsen på \(config.imap.maxMessageSize / 1_048_576) MB; "
             + "bara rubrikerna har hämtats. Det ligger kvar på servern.)"
         record.newText = record.text
@@ -99,7 +111,9 @@ public struct Ingestor {
     public func replay(_ stored: MessageRecord, in tx: StoreTransaction) throws -> IngestOutcome {
         guard let raw = stored.raw else { throw KontaktError.invalid("message \(stored.id ?? 0) has no stored bytes (purged)") }
         let bytes = [UInt8](raw)
-        let message = Message.parse(bytes)
+        guard let message = try? Message.parse(bytes, options: .lenient) else {
+            return .quarantined(messageId: stored.id!, reasons: ["the parser gave up on this message"])
+        }
         var record = stored
         fill(&record, from: message)
         let reasons = Ingestor.quarantineReasons(message)

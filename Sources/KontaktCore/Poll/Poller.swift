@@ -138,17 +138,9 @@ public final class Poller {
             for uid in chunk {
                 let origin = InboundOrigin(mailboxId: box.id, uidValidity: validity, uid: Int64(uid),
                                            isBacklog: isBacklog, receivedAt: clock())
-                let raw: [UInt8]
                 let isOversize = oversize.contains(uid)
-                do {
-                    if isOversize {
-                        raw = try imap.fetch(uid: uid, in: folder, uidValidity: status.uidValidity, section: "HEADER")
-                    } else if let body = bodies[uid] {
-                        raw = body
-                    } else {
-                        raw = try imap.fetch(uid: uid, in: folder, uidValidity: status.uidValidity)
-                    }
-                } catch let error where error.kind == .notFound {
+                guard let raw = try fetchUnlessVanished(uid: uid, in: folder, uidValidity: status.uidValidity,
+                                                        headerOnly: isOversize, prefetched: bodies[uid]) else {
                     // Expunged by another client between SEARCH and FETCH: nothing to store.
                     logger.info("message vanished before fetch", metadata: ["uid": "\(uid)"])
                     box.highestUID = max(box.highestUID, Int64(uid))
@@ -184,6 +176,18 @@ public final class Poller {
         box.lastPollAt = clock()
         let b = box
         try store.write { tx in try tx.save(b) }
+    }
+
+    /// The message's bytes, or nil when the server says it no longer exists.
+    private func fetchUnlessVanished(uid: UInt32, in folder: MailboxName, uidValidity: UInt32, headerOnly: Bool,
+                                     prefetched: [UInt8]?) throws(IMAPError) -> [UInt8]? {
+        if let prefetched, !headerOnly { return prefetched }
+        do {
+            return try imap.fetch(uid: uid, in: folder, uidValidity: uidValidity, section: headerOnly ? "HEADER" : nil)
+        } catch {
+            if error.kind == .notFound { return nil }
+            throw error
+        }
     }
 
     private func serverAction(_ folder: String, _ validity: Int64, _ uid: UInt32) -> ServerActionRecord {
