@@ -133,7 +133,10 @@ public enum NewText {
 
     static func endsAsAttribution(_ s: String) -> Bool {
         let l = s.lowercased()
+        guard l.hasSuffix(":") else { return false }
+        // "… skrev:", "… skrev Anna <anna@example.se>:", "… wrote:", "… skrev följande:"
         return l.hasSuffix("skrev:") || l.hasSuffix("wrote:") || l.hasSuffix("skrev följande:") || l.hasSuffix("writes:")
+            || l.contains(" skrev ") || l.contains(" wrote ") || l.hasPrefix("skrev ") 
     }
 
     /// "Den …", "On …", or an Apple Mail style date line ("5 jan. 2026 kl. 10:00 skrev …").
