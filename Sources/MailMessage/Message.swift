@@ -76,7 +76,7 @@ public struct Message: Sendable {
         if htmlTexts.isEmpty {
             for part in body.alternativeHTML { htmlTexts.append(BodyExtractor.decodeText(part, defects: &defects)) }
         }
-        html = htmlTexts.isEmpty ? nil : htmlTexts.joined(separator: "\n")
+        html = htmlTexts.isEmpty ? nil : BodyExtractor.trimTrailingNewlines(htmlTexts.joined(separator: "\n"))
         if !plainTexts.isEmpty {
             text = BodyExtractor.trimTrailingNewlines(plainTexts.joined(separator: "\n"))
         } else if let h = html {
