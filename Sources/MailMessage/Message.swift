@@ -71,6 +71,7 @@ public struct Message: Sendable {
         var htmlTexts: [String] = []
         for part in body.textParts {
             let s = BodyExtractor.decodeText(part, defects: &defects)
+            if s.utf8.allSatisfy({ $0 == 32 || $0 == 10 || $0 == 9 }) { continue }   // empty parts add no text
             if part.mediaType.subtype == "html" { htmlTexts.append(s) } else { plainTexts.append(s) }
         }
         if htmlTexts.isEmpty {
