@@ -19,20 +19,23 @@ public enum NewText {
             if l.hasSuffix("\r") { l.removeLast() }
             return l
         }
-        // 1. Cut at unmarked quoted originals.
+        // 1. Cut at unmarked quoted originals. Lines are trimmed and lower-cased once, up front.
+        var trimmedLines = lines.map(trimmed)
+        var lowered = trimmedLines.map(lowerPrefix)
         var k = 0
         while k < lines.count {
-            let t = trimmed(lines[k])
-            if isSeparator(t) || isHeaderBlockStart(lines, k) {
+            if isSeparator(lowered[k]) || isHeaderBlockStart(trimmedLines, lowered, k) {
                 lines.removeSubrange(k...)
                 break
             }
-            if let span = attributionSpan(lines, k) {
+            if let span = attributionSpan(trimmedLines, k) {
                 // Followed (after blank lines) by a ">" block: drop only the attribution.
                 var j = k + span
-                while j < lines.count && trimmed(lines[j]).isEmpty { j += 1 }
+                while j < lines.count && trimmedLines[j].isEmpty { j += 1 }
                 if j < lines.count && isQuoted(lines[j]) {
                     lines.removeSubrange(k..<(k + span))
+                    trimmedLines.removeSubrange(k..<(k + span))
+                    lowered.removeSubrange(k..<(k + span))
                     continue
                 }
                 lines.removeSubrange(k...)
@@ -62,8 +65,20 @@ public enum NewText {
         return out.joined(separator: "\n")
     }
 
+    /// Trims spaces, tabs, no-break spaces and the `*` Outlook puts around bold labels.
     static func trimmed(_ s: String) -> String {
-        s.trimmingCharacters(in: [" ", "\t", "\u{A0}", "*"])
+        let u = s.unicodeScalars
+        func strip(_ c: Unicode.Scalar) -> Bool { c == " " || c == "\t" || c == "\u{A0}" || c == "*" }
+        guard let first = u.first, let last = u.last, strip(first) || strip(last) else { return s }
+        var start = u.startIndex, end = u.endIndex
+        while start < end && strip(u[start]) { start = u.index(after: start) }
+        while end > start && strip(u[u.index(before: end)]) { end = u.index(before: end) }
+        return String(u[start..<end])
+    }
+
+    /// Lower-cased start of a trimmed line: enough for every prefix test, without lower-casing long lines.
+    static func lowerPrefix(_ t: String) -> String {
+        t.utf8.count <= 64 ? t.lowercased() : String(t.prefix(64)).lowercased()
     }
 
     static func trimTrailing(_ s: String) -> String {
@@ -83,8 +98,9 @@ public enum NewText {
         "början på vidarebefordrat brev:", "begin forwarded message:", "vidarebefordrat meddelande",
     ]
 
-    static func isSeparator(_ t: String) -> Bool {
-        let l = t.lowercased()
+    /// `l` is the lower-cased trimmed line (see `lowerPrefix`).
+    static func isSeparator(_ l: String) -> Bool {
+        guard let f = l.utf8.first, f == UInt8(ascii: "-") || f == UInt8(ascii: "b") || f == UInt8(ascii: "v") else { return false }
         if separators.contains(where: { l.hasPrefix($0) }) { return true }
         // "-----Ursprungligt meddelande-----" with other dash counts.
         if l.hasPrefix("---"), l.contains("ursprungligt meddelande") || l.contains("original message")
@@ -97,20 +113,22 @@ public enum NewText {
 
     /// "Från: …" followed within a few lines by "Skickat:"/"Sent:"/"Datum:"/"Date:" — an Outlook or
     /// forwarded header block. A line of underscores right before it also starts the block.
-    static func isHeaderBlockStart(_ lines: [String], _ k: Int) -> Bool {
+    static func isHeaderBlockStart(_ lines: [String], _ lowered: [String], _ k: Int) -> Bool {
         var start = k
-        let t = trimmed(lines[k])
-        if !t.isEmpty && t.allSatisfy({ $0 == "_" }) && t.count >= 10 {
+        let t = lines[k]
+        guard let f = t.utf8.first, f == UInt8(ascii: "_") || f == UInt8(ascii: "F") || f == UInt8(ascii: "f") else { return false }
+        if f == UInt8(ascii: "_") {
+            guard t.utf8.count >= 10, t.utf8.allSatisfy({ $0 == UInt8(ascii: "_") }) else { return false }
             start = k + 1
-            while start < lines.count && trimmed(lines[start]).isEmpty { start += 1 }
+            while start < lines.count && lines[start].isEmpty { start += 1 }
             guard start < lines.count else { return false }
         }
-        let first = trimmed(lines[start]).lowercased()
+        let first = lowered[start]
         guard fromLabels.contains(where: { first.hasPrefix($0) }) else { return false }
         var j = start + 1
         var seen = 0
         while j < lines.count && j <= start + 5 {
-            let l = trimmed(lines[j]).lowercased()
+            let l = lowered[j]
             if ["skickat:", "sent:", "datum:", "date:"].contains(where: { l.hasPrefix($0) }) { return true }
             if headerLabels.contains(where: { l.hasPrefix($0) }) { seen += 1 }
             j += 1
@@ -121,11 +139,11 @@ public enum NewText {
     /// An attribution ("Den 5 jan. 2026 kl. 10:00 skrev Anna <anna@example.se>:", "On Mon, ... wrote:"),
     /// possibly wrapped over two lines. Returns how many lines it spans.
     static func attributionSpan(_ lines: [String], _ k: Int) -> Int? {
-        let one = trimmed(lines[k])
-        guard !one.isEmpty, one.count < 300 else { return nil }
-        if endsAsAttribution(one) && looksLikeAttributionStart(one) { return 1 }
-        if k + 1 < lines.count {
-            let two = one + " " + trimmed(lines[k + 1])
+        let one = lines[k]
+        guard !one.isEmpty, one.utf8.count < 600 else { return nil }
+        if one.utf8.last == UInt8(ascii: ":") && endsAsAttribution(one) && looksLikeAttributionStart(one) { return 1 }
+        if k + 1 < lines.count, lines[k + 1].utf8.last == UInt8(ascii: ":") {
+            let two = one + " " + lines[k + 1]
             if two.count < 300 && endsAsAttribution(two) && looksLikeAttributionStart(one) { return 2 }
         }
         return nil
@@ -159,7 +177,9 @@ public enum NewText {
     /// phone) follow. "Mvh Anna" and "Mvh /Anna" count; a formula inside a long sentence does not.
     static func closingFormulaIndex(_ lines: [String]) -> Int? {
         for (k, line) in lines.enumerated() {
-            var l = trimmed(line).lowercased()
+            let t = trimmed(line)
+            guard let f = t.unicodeScalars.first, "mMvVhHbBkKrRwWaA".unicodeScalars.contains(f), t.utf8.count < 120 else { continue }
+            var l = t.lowercased()
             while let last = l.last, last == "," || last == "!" || last == "." { l.removeLast() }
             guard let formula = closingFormulas.first(where: { l.hasPrefix($0) }) else { continue }
             let rest = l.dropFirst(formula.count)
@@ -171,6 +191,7 @@ public enum NewText {
     }
 
     static func isDeviceFooter(_ t: String) -> Bool {
+        guard let f = t.utf8.first, "sShHgG".utf8.contains(f), t.utf8.count < 80 else { return false }
         let l = t.lowercased()
         return l.hasPrefix("skickat från min ") || l.hasPrefix("sent from my ") || l == "skickat från outlook för ios"
             || l.hasPrefix("hämta outlook för ") || l.hasPrefix("get outlook for ")
