@@ -17,7 +17,7 @@ public enum NewText {
         // Split on UTF-8 bytes: Character-based splitting is several times slower.
         var lines = text.utf8.split(separator: 10, omittingEmptySubsequences: false).map { line -> String in
             let bytes = line.last == 13 ? line.dropLast() : line[...]
-            return String(Substring(bytes) ?? "")
+            return String(Substring(bytes))
         }
         // 1. Cut at unmarked quoted originals. Lines are trimmed and lower-cased once, up front.
         var trimmedLines = lines.map(trimmed)

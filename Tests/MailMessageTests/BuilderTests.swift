@@ -190,6 +190,10 @@ import Testing
             let bytes = try MessageBuilder.build(m)
             #expect(!bytes.contains(0))
             for (k, b) in bytes.enumerated() where b == 10 { #expect(bytes[k - 1] == 13) }
+            var column = 0
+            var longest = 0
+            for b in bytes { if b == 10 { column = 0 } else if b != 13 { column += 1; longest = max(longest, column) } }
+            #expect(longest <= 78, "iteration \(iteration): a line of \(longest) characters")
             let p = try Message.parse(bytes, options: .strict)
             let expectedNames = { (list: [Address]) in list.map { Address(name: ($0.name?.isEmpty ?? true) ? nil : $0.name, address: $0.address) } }
             #expect(p.subject == subject, "iteration \(iteration)")
