@@ -19,13 +19,16 @@ public enum NewText {
             let bytes = line.last == 13 ? line.dropLast() : line[...]
             return String(Substring(bytes))
         }
-        // 1. Cut at unmarked quoted originals. Lines are trimmed and lower-cased once, up front.
-        var trimmedLines = lines.map(trimmed)
-        var lowered = trimmedLines.map(lowerPrefix)
+        // 1. Cut at unmarked quoted originals. Lines are trimmed and lower-cased once, up front, and
+        //    dropped lines are only marked, so the pass stays linear on hostile input.
+        let trimmedLines = lines.map(trimmed)
+        let lowered = trimmedLines.map(lowerPrefix)
+        var dropped = [Bool](repeating: false, count: lines.count)
+        var cut = lines.count
         var k = 0
         while k < lines.count {
             if isSeparator(lowered[k]) || isHeaderBlockStart(trimmedLines, lowered, k) {
-                lines.removeSubrange(k...)
+                cut = k
                 break
             }
             if let span = attributionSpan(trimmedLines, k) {
@@ -33,16 +36,16 @@ public enum NewText {
                 var j = k + span
                 while j < lines.count && trimmedLines[j].isEmpty { j += 1 }
                 if j < lines.count && isQuoted(lines[j]) {
-                    lines.removeSubrange(k..<(k + span))
-                    trimmedLines.removeSubrange(k..<(k + span))
-                    lowered.removeSubrange(k..<(k + span))
+                    for d in k..<(k + span) { dropped[d] = true }
+                    k += span
                     continue
                 }
-                lines.removeSubrange(k...)
+                cut = k
                 break
             }
             k += 1
         }
+        lines = (0..<cut).compactMap { dropped[$0] ? nil : lines[$0] }
         // 2. Drop quoted lines.
         lines.removeAll(where: isQuoted)
         // 3. Signature.
@@ -184,7 +187,21 @@ public enum NewText {
     /// The first line holding a closing formula after which only a few short lines (name, title,
     /// phone) follow. "Mvh Anna" and "Mvh /Anna" count; a formula inside a long sentence does not.
     static func closingFormulaIndex(_ lines: [String]) -> Int? {
-        for (k, line) in lines.enumerated() {
+        // Only the tail can qualify: at most 6 non-empty lines may follow the formula, none longer
+        // than 60 characters. Find where that tail starts so the scan below is linear.
+        var nonEmptySeen = 0
+        var earliest = lines.count
+        for k in stride(from: lines.count - 1, through: 0, by: -1) {
+            let t = trimmed(lines[k])
+            if t.isEmpty { earliest = k; continue }
+            // Line k may itself be the formula line; lines after it must be short and few.
+            earliest = k
+            if nonEmptySeen >= 6 || t.count > 60 { break }
+            nonEmptySeen += 1
+        }
+        guard earliest < lines.count else { return nil }
+        for k in earliest..<lines.count {
+            let line = lines[k]
             let t = trimmed(line)
             guard t.utf8.count < 120, t.utf8.count >= 2 else { continue }
             // Cheap filter on the first two bytes (ASCII-lower-cased) before lower-casing the line.

@@ -167,6 +167,17 @@ import Testing
         #expect(NewText.extract(from: "Mvh\n" + String(repeating: "x\n", count: 10)).hasPrefix("Mvh"))
     }
 
+    @Test func hostileRepetitionStaysLinear() {
+        let start = Date()
+        let formulas = String(repeating: "Mvh\n", count: 20_000)
+        #expect(NewText.extract(from: formulas).hasPrefix("Mvh"))
+        let attributions = String(repeating: "On Mon, Jan 5, 2026 Anna <a@example.se> wrote:\n> q\nsvar\n", count: 8_000)
+        let out = NewText.extract(from: attributions)
+        #expect(out.hasPrefix("svar\nsvar"))
+        #expect(!out.contains("wrote:"))
+        #expect(Date().timeIntervalSince(start) < 20)
+    }
+
     @Test func emptyAndQuoteOnly() {
         #expect(NewText.extract(from: "") == "")
         #expect(NewText.extract(from: "> only quote\n> more") == "")
