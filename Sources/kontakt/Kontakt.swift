@@ -18,6 +18,10 @@ struct Kontakt: AsyncParsableCommand {
             CheckCommand.self,
             PollCommand.self,
             QueueCommand.self,
+            SendCommand.self,
+            OutboxCommand.self,
+            RetryCommand.self,
+            CancelCommand.self,
         ]
     )
 
