@@ -22,6 +22,7 @@ struct Kontakt: AsyncParsableCommand {
             OutboxCommand.self,
             RetryCommand.self,
             CancelCommand.self,
+            CampaignCommand.self,
         ]
     )
 
