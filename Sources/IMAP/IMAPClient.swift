@@ -72,11 +72,7 @@ public final class IMAPClient: @unchecked Sendable {
         }
     }
 
-    private func lines(of response: CurlResponse) -> [String] {
-        String(decoding: response.body, as: UTF8.self).split(separator: "\n").map {
-            $0.hasSuffix("\r") ? String($0.dropLast()) : String($0)
-        }
-    }
+    private func lines(of response: CurlResponse) -> [String] { response.bodyLines }
 
     /// The capabilities after login (servers like Microsoft 365 advertise MOVE only then).
     public func capabilities() throws(IMAPError) -> Set<String> {
