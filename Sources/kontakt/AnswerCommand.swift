@@ -55,6 +55,8 @@ struct AnswerCommand: ParsableCommand {
                     } catch {
                         Terminal.write(Terminal.yellow("Inget förslag: \(error)", colour) + "\n")
                     }
+                    // Raw before the prompt: a key typed as soon as the prompt shows is never echoed or lost.
+                    terminal.enter()
                     Terminal.write("\n[r]svara  [e]redigera  [t]ämne  [c]stäng  [n]anteckning  [s]hoppa över  [q]avsluta > ")
                     guard let key = terminal.readKey() else { break conversations }
                     Terminal.write(String(UnicodeScalar(key >= 0x20 && key < 0x7F ? key : 0x20)) + "\n")
