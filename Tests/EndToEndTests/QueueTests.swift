@@ -385,4 +385,25 @@ struct QueueTests {
         #expect(summary.text.contains("gammalt citat"))
         #expect(!summary.new_text.contains("gammalt citat"))
     }
+
+    @Test func classifyEvaluatesTheHeldOutSetThroughTheFullParser() throws {
+        let kontakt = try KontaktInstance(stack: stack)
+        struct Score: Decodable { var label: String; var f1: Double; var support: Int }
+        struct Point: Decodable { var threshold: Double; var macro_f1: Double; var unsorted_share: Double }
+        struct Result: Decodable {
+            var count: Int; var threshold: Double; var accuracy: Double; var macro_f1: Double
+            var unsorted_share: Double; var labels: [Score]; var sweep: [Point]
+        }
+        let heldOut = Repo.root + "/Tests/RoutingTests/HeldOut"
+        let result = try kontakt.json(Result.self, "classify", "--evaluate", heldOut, "--threshold", "0.25")
+        #expect(result.count == 88)
+        #expect(result.threshold == 0.25)
+        #expect(result.macro_f1 >= 0.90, "macro-F1 \(result.macro_f1)")
+        #expect(result.unsorted_share < 0.10)
+        #expect(result.labels.filter { $0.label != "osorterad" }.allSatisfy { $0.support == 11 })
+        // The best guess alone (threshold 0) is what the routing module's own test measures.
+        #expect((result.sweep.first { $0.threshold == 0 }?.macro_f1 ?? 0) >= 0.90)
+        let bad = try kontakt.run("classify", "--evaluate", kontakt.directory)
+        #expect(bad.status == 1 && bad.stderr.contains("labels.tsv"))
+    }
 }
