@@ -18,6 +18,18 @@ struct Kontakt: AsyncParsableCommand {
             CheckCommand.self,
             PollCommand.self,
             QueueCommand.self,
+            ShowCommand.self,
+            ReplyCommand.self,
+            AnswerCommand.self,
+            RouteCommand.self,
+            CloseCommand.self,
+            ReopenCommand.self,
+            NoteCommand.self,
+            SearchCommand.self,
+            StatsCommand.self,
+            ClassifyCommand.self,
+            InspectCommand.self,
+            ReplayCommand.self,
         ]
     )
 
