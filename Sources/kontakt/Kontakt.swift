@@ -17,6 +17,11 @@ struct Kontakt: AsyncParsableCommand {
             CheckCommand.self,
             PollCommand.self,
             QueueCommand.self,
+            StatusCommand.self,
+            ImportCommand.self,
+            ExportCommand.self,
+            ForgetCommand.self,
+            PurgeCommand.self,
         ]
     )
 }
