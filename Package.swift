@@ -69,6 +69,8 @@ let package = Package(
         ),
         .testTarget(name: "MailMessageTests", dependencies: ["MailMessage"], resources: [.copy("Corpus")]),
         .testTarget(name: "RoutingTests", dependencies: ["Routing", "MailMessage"], exclude: ["HeldOut"]),
+        .testTarget(name: "IMAPTests", dependencies: ["IMAP"]),
+        .testTarget(name: "SMTPTests", dependencies: ["SMTP", "Curl"]),
         .testTarget(name: "StoreTests", dependencies: ["Store", "MailMessage"]),
         .testTarget(name: "KontaktCoreTests", dependencies: ["KontaktCore", "Store", "MailMessage", "Routing"]),
         .testTarget(name: "EndToEndTests", dependencies: ["KontaktCore", "Curl", "IMAP", "SMTP", "MailMessage", "Store"]),

@@ -95,17 +95,24 @@ public struct CurlResponse: Sendable {
     public var responseCode: Int = 0
 
     /// The header bytes split into lines without their CRLF, decoded leniently.
-    public var headerLines: [String] {
+    public var headerLines: [String] { CurlResponse.lines(headerBytes) }
+
+    /// The body split into lines without their CRLF (IMAP untagged responses arrive here).
+    public var bodyLines: [String] { CurlResponse.lines(body) }
+
+    /// Splits on LF bytes. Not on Swift Characters: "\r\n" is one Character, so splitting a
+    /// String on "\n" would leave CRLF-terminated protocol lines unsplit.
+    static func lines(_ bytes: [UInt8]) -> [String] {
         var lines: [String] = []
         var start = 0
-        for (i, b) in headerBytes.enumerated() where b == 0x0A {
+        for (i, b) in bytes.enumerated() where b == 0x0A {
             var end = i
-            if end > start, headerBytes[end - 1] == 0x0D { end -= 1 }
-            lines.append(String(decoding: headerBytes[start..<end], as: UTF8.self))
+            if end > start, bytes[end - 1] == 0x0D { end -= 1 }
+            lines.append(String(decoding: bytes[start..<end], as: UTF8.self))
             start = i + 1
         }
-        if start < headerBytes.count {
-            lines.append(String(decoding: headerBytes[start...], as: UTF8.self))
+        if start < bytes.count {
+            lines.append(String(decoding: bytes[start...], as: UTF8.self))
         }
         return lines
     }

@@ -39,7 +39,7 @@ public struct SMTPEnvelope: Sendable, Hashable {
 
     /// Shows which characters are wrong without echoing a whole (personal) address into logs.
     private static func describe(_ address: String) -> String {
-        if address.contains(where: { $0 == "\r" || $0 == "\n" }) { return "it contains a line break" }
+        if address.unicodeScalars.contains(where: { $0 == "\r" || $0 == "\n" }) { return "it contains a line break" }
         if address.unicodeScalars.contains(where: { $0.value < 0x20 }) { return "it contains a control character" }
         return "it is not of the form name@domain"
     }

@@ -1,4 +1,5 @@
 import ArgumentParser
+import Foundation
 
 @main
 struct Kontakt: AsyncParsableCommand {
@@ -24,4 +25,53 @@ struct Kontakt: AsyncParsableCommand {
             PurgeCommand.self,
         ]
     )
+
+    /// Lets the global options stand before the subcommand too (`kontakt --config F poll`, as
+    /// crontabs are usually written): ArgumentParser reads them only after it, so move them there.
+    static func main() async {
+        let arguments = GlobalArguments.movedAfterSubcommand(Array(CommandLine.arguments.dropFirst()))
+        do {
+            var command = try parseAsRoot(arguments)
+            if var asyncCommand = command as? AsyncParsableCommand {
+                try await asyncCommand.run()
+            } else {
+                try command.run()
+            }
+        } catch {
+            exit(withError: error)
+        }
+    }
+}
+
+enum GlobalArguments {
+    static let flags: Set<String> = ["-v", "--verbose", "-q", "--quiet"]
+
+    static func movedAfterSubcommand(_ arguments: [String]) -> [String] {
+        var leading: [String] = []
+        var index = 0
+        while index < arguments.count {
+            let argument = arguments[index]
+            if argument == "--config", index + 1 < arguments.count {
+                leading += [argument, arguments[index + 1]]
+                index += 2
+            } else if argument.hasPrefix("--config=") || flags.contains(argument) {
+                leading.append(argument)
+                index += 1
+            } else {
+                break
+            }
+        }
+        guard !leading.isEmpty, index < arguments.count else { return arguments }
+        // Insert after the subcommand path (the words up to the first option).
+        var rest = Array(arguments[index...])
+        var insertAt = 0
+        while insertAt < rest.count, !rest[insertAt].hasPrefix("-"), isSubcommandWord(rest[insertAt]) { insertAt += 1 }
+        rest.insert(contentsOf: leading, at: insertAt)
+        return rest
+    }
+
+    private static func isSubcommandWord(_ word: String) -> Bool {
+        Kontakt.configuration.subcommands.contains { $0._commandName == word }
+            || ["create", "send", "status", "list", "retry"].contains(word)
+    }
 }

@@ -17,7 +17,7 @@ public struct KontaktConfig: Sendable {
         public var afterFetch: AfterFetch = .move
         public var processedFolder: String = "Kontakt/Behandlat"
         public var maxMessageSize: Int = 25 * 1024 * 1024
-        public var fetchMode: FetchMode = .batch
+        public var fetchMode: FetchMode = .single
         public var batchSize: Int = 50
     }
 
