@@ -112,7 +112,22 @@ extension StoreTransaction {
             try db.execute(sql: "DELETE FROM conversation WHERE id IN (\(list))")
             counts.conversations = contact.count
         }
+        // Conversations of other people that held only messages from or to this person are now
+        // empty shells that still name the person's subject: they go too.
+        let touched = try f.messages.isEmpty ? [] : Int64.fetchAll(db, sql: """
+            SELECT DISTINCT conversationId FROM message WHERE conversationId IS NOT NULL AND id IN (\(f.messages.map(String.init).joined(separator: ",")))
+            """)
         counts.messages += try deleteMessages(f.messages)
+        for id in touched {
+            let left = try Int.fetchOne(db, sql: """
+                SELECT (SELECT COUNT(*) FROM message WHERE conversationId = ?1) + (SELECT COUNT(*) FROM outbox WHERE conversationId = ?1)
+                """, arguments: [id]) ?? 0
+            if left == 0 {
+                try db.execute(sql: "DELETE FROM correction WHERE conversationId = ?", arguments: [id])
+                try db.execute(sql: "DELETE FROM conversation WHERE id = ?", arguments: [id])
+                counts.conversations += 1
+            }
+        }
         try db.execute(sql: "DELETE FROM conversationParticipant WHERE lower(address) = ?", arguments: [a])
         if !f.outboxEntries.isEmpty {
             counts.outboxEntries += try deleting("DELETE FROM outbox WHERE id IN (\(f.outboxEntries.map(String.init).joined(separator: ",")))")
