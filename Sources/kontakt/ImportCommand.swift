@@ -8,8 +8,8 @@ struct ImportCommand: ParsableCommand {
         commandName: "import",
         abstract: "Store existing mail (mbox, Maildir, .eml) as a poll would, without sending receipts.",
         discussion: """
-            Each PATH is an mbox file (mboxrd or mboxo), a Maildir folder (cur/ and new/), a folder of
-            .eml files or a single message. Messages are threaded, sorted by topic and checked for
+            Each PATH is an mbox file (mboxrd or mboxo), a Maildir folder (cur/ and new/), a folder
+            of .eml files or a single message. Messages are threaded, sorted by topic and checked for
             duplicates exactly as `kontakt poll` does, marked as backlog and never acknowledged.
             Importing the same file twice stores nothing new. Takes the poll lock, so a cron poll
             waits (exit 75) until the import has finished.
