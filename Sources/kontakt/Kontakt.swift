@@ -30,6 +30,11 @@ struct Kontakt: AsyncParsableCommand {
             ClassifyCommand.self,
             InspectCommand.self,
             ReplayCommand.self,
+            StatusCommand.self,
+            ImportCommand.self,
+            ExportCommand.self,
+            ForgetCommand.self,
+            PurgeCommand.self,
         ]
     )
 

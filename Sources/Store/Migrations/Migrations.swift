@@ -7,6 +7,7 @@ enum Migrations {
     static var migrator: DatabaseMigrator {
         var migrator = DatabaseMigrator()
         migrator.registerMigration("1 mail, conversations, outbox, campaigns", migrate: createV1)
+        migrator.registerMigration("2 retention bookkeeping", migrate: createV2Operations)
         return migrator
     }
 }
