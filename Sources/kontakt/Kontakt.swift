@@ -23,6 +23,23 @@ struct Kontakt: AsyncParsableCommand {
             RetryCommand.self,
             CancelCommand.self,
             CampaignCommand.self,
+            ShowCommand.self,
+            ReplyCommand.self,
+            AnswerCommand.self,
+            RouteCommand.self,
+            CloseCommand.self,
+            ReopenCommand.self,
+            NoteCommand.self,
+            SearchCommand.self,
+            StatsCommand.self,
+            ClassifyCommand.self,
+            InspectCommand.self,
+            ReplayCommand.self,
+            StatusCommand.self,
+            ImportCommand.self,
+            ExportCommand.self,
+            ForgetCommand.self,
+            PurgeCommand.self,
         ]
     )
 

@@ -156,4 +156,18 @@ struct PollerTests {
         let second = try kontakt.run("poll", "--json")
         #expect(second.stdout.contains("\"acknowledged\" : 1"), "\(second.stdout)")
     }
+
+    @Test func severalFoldersKeepIndependentState() throws {
+        let kontakt = try KontaktInstance(stack: stack, imapOverrides: ["folders = [\"INBOX\", \"Webbformulär\"]"])
+        try stack.append(messages(2, to: kontakt.address), user: kontakt.address)
+        try stack.append(messages(3, to: kontakt.address), user: kontakt.address, mailbox: "Webbformulär")
+        #expect(try kontakt.run("poll").status == 0)
+        #expect(try storedCount(kontakt) == 5)
+        try stack.append(messages(1, to: kontakt.address), user: kontakt.address, mailbox: "Webbformulär")
+        let again = try kontakt.run("poll", "--json")
+        #expect(again.stdout.contains("\"stored\" : 1"), "\(again.stdout)")
+        let boxes = try Store(path: kontakt.storePath).read { tx in try tx.scalar("SELECT COUNT(*) FROM mailbox") }
+        #expect(boxes == 2)
+        #expect(try stack.messageCount(user: kontakt.address, mailbox: "Webbformulär") == 0)
+    }
 }

@@ -69,7 +69,7 @@ public struct KontaktConfig: Sendable {
     public struct Routing: Sendable {
         public var topicsFile: String?
         public var trainingDirectory: String
-        public var threshold: Double = 0.45
+        public var threshold: Double = 0.25
         public var internalDomains: [String] = []
         public var businessDomains: [String] = []
         public var threadTag: String = "Kontakt"
