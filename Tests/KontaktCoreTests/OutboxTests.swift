@@ -73,7 +73,7 @@ struct OutboxFixture {
     let conversationId: Int64
 
     init(_ answers: [ScriptedTransport.Answer] = [], maxAgeHours: Double = 48) throws {
-        store = try Store(inMemory: ())
+        store = try Store()
         transport = ScriptedTransport(answers)
         directory = NSTemporaryDirectory() + "kontakt-outbox-" + UUID().uuidString.prefix(8)
         try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)

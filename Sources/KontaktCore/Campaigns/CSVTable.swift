@@ -54,7 +54,8 @@ public struct CSVTable: Sendable, Equatable {
     }
 
     public static func parse(_ text: String) throws(SyntaxError) -> CSVTable {
-        let scalars = Array(text.unicodeScalars)
+        var scalars = Array(text.unicodeScalars)
+        if scalars.first == "\u{FEFF}" { scalars.removeFirst() }
         let separator = detectSeparator(scalars)
         var records: [Record] = []
         var fields: [String] = []

@@ -14,7 +14,8 @@ enum BounceLinker {
         let reason = report.recipients.map { r in
             [r.address, r.status, r.diagnostic].compactMap { $0 }.filter { !$0.isEmpty }.joined(separator: " ")
         }.joined(separator: "; ")
-        if outbox.campaignId != nil, let id = outbox.id {
+        // A delay warning ("Action: delayed", 4.x.x) is not a bounce: the server is still trying.
+        if outbox.campaignId != nil, report.isPermanent, let id = outbox.id {
             try tx.markCampaignRecipientBounced(outboxId: id, detail: reason.isEmpty ? "bounced" : reason, at: now)
         }
         if let conversationId = outbox.conversationId, var conversation = try tx.conversation(id: conversationId) {
