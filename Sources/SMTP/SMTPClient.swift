@@ -76,7 +76,12 @@ extension SMTPError {
 
     init(_ error: CurlError, transcript: [TranscriptLine]) {
         var code: Int?
-        if let line = SMTPTranscript.lastReply(transcript) ?? error.serverLine, let n = Int(line.prefix(3)),
+        let replies = SMTPTranscript.recipientReplies(transcript)
+        if !replies.isEmpty, replies.allSatisfy({ !$0.accepted }) {
+            // Every RCPT refused: libcurl 7.88 then fails with "RCPT failed" (curl 55) and QUITs,
+            // so the last reply is "221 Bye"; the recipients' own answer is what counts.
+            code = replies.last!.code
+        } else if let line = SMTPTranscript.lastReply(transcript) ?? error.serverLine, let n = Int(line.prefix(3)),
            (200..<600).contains(n) {
             code = n
         }
