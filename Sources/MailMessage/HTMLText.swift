@@ -44,7 +44,8 @@ public enum HTMLText {
                     if pendingSpace { out.append(32); pendingSpace = false }
                     out.append(c); i += 1; continue
                 }
-                let name = String(decoding: b[nameStart..<j], as: UTF8.self).lowercased()
+                // ASCII lower-casing on bytes: tag names are ASCII, and String.lowercased() is slow.
+                let name = String(decoding: b[nameStart..<j].map { $0 >= 65 && $0 <= 90 ? $0 + 32 : $0 }, as: UTF8.self)
                 // Skip to the end of the tag, honouring quoted attribute values.
                 var quote: UInt8 = 0
                 while j < n {
@@ -115,19 +116,41 @@ public enum HTMLText {
             out.append(c == 13 ? 10 : c)
             i += 1
         }
-        // Non-breaking spaces decoded from &nbsp; become plain spaces; trim each line.
-        let text = String(decoding: out, as: UTF8.self).replacingNBSP()
-        var lines: [Substring] = []
-        var blank = 0
-        for line in text.split(separator: "\n", omittingEmptySubsequences: false) {
-            let t = line.drop(while: { $0 == " " }).reversed().drop(while: { $0 == " " }).reversed()
-            let s = Substring(String(t))
-            if s.isEmpty { blank += 1; if blank > 1 { continue } } else { blank = 0 }
-            lines.append(s)
+        // Non-breaking spaces (C2 A0) become plain spaces, soft hyphens (C2 AD) vanish; then each line
+        // is trimmed and runs of blank lines collapse to one. All on bytes.
+        var cleaned = [UInt8]()
+        cleaned.reserveCapacity(out.count)
+        var k = 0
+        while k < out.count {
+            if out[k] == 0xC2 && k + 1 < out.count && (out[k + 1] == 0xA0 || out[k + 1] == 0xAD) {
+                if out[k + 1] == 0xA0 { cleaned.append(32) }
+                k += 2
+                continue
+            }
+            cleaned.append(out[k]); k += 1
         }
-        while lines.first?.isEmpty == true { lines.removeFirst() }
-        while lines.last?.isEmpty == true { lines.removeLast() }
-        return lines.joined(separator: "\n")
+        var result = [UInt8]()
+        result.reserveCapacity(cleaned.count)
+        var blank = 0
+        var lineStart = 0
+        while lineStart <= cleaned.count {
+            var lineEnd = lineStart
+            while lineEnd < cleaned.count && cleaned[lineEnd] != 10 { lineEnd += 1 }
+            var s = lineStart, e = lineEnd
+            while s < e && cleaned[s] == 32 { s += 1 }
+            while e > s && cleaned[e - 1] == 32 { e -= 1 }
+            if s == e {
+                blank += 1
+                if blank == 1 && !result.isEmpty { result.append(10) }
+            } else {
+                if !result.isEmpty { result.append(10) }
+                blank = 0
+                result.append(contentsOf: cleaned[s..<e])
+            }
+            lineStart = lineEnd + 1
+        }
+        while result.last == 10 { result.removeLast() }
+        return String(decoding: result, as: UTF8.self)
     }
 
     private static func isNameChar(_ c: UInt8) -> Bool {

@@ -1,3 +1,5 @@
+import Foundation
+
 /// Builds the MIME tree (RFC 2045–2049) from raw bytes.
 ///
 /// Works on index ranges into one `[UInt8]`; bodies are copied out once, when transfer-decoded.
@@ -121,44 +123,40 @@ struct MIMEParser {
         var partStart: Int? = nil
         var closed = false
         let end = range.upperBound
-        let bl = boundary.count
+        let delimiter: [UInt8] = [45, 45] + boundary
+        let dl = delimiter.count
         bytes.withUnsafeBufferPointer { buf in
-            boundary.withUnsafeBufferPointer { bnd in
-                var lineStart = range.lowerBound
-                while lineStart < end {
-                    var lineEnd = lineStart
-                    // Fast path: only lines starting with "--" can be delimiters.
-                    let isCandidate = lineStart + 2 + bl <= end && buf[lineStart] == 45 && buf[lineStart + 1] == 45
+            delimiter.withUnsafeBufferPointer { del in
+                guard let base = buf.baseAddress else { return }
+                var pos = range.lowerBound
+                // memchr for "-" jumps over base64 attachment bodies (which contain no "-") far faster
+                // than a line-by-line scan; memcmp then checks the whole delimiter.
+                while pos < end, end - pos >= dl,
+                      let hit = memchr(base + pos, 45, end - pos) {
+                    let at = base.distance(to: hit.assumingMemoryBound(to: UInt8.self))
+                    guard end - at >= dl, memcmp(base + at, del.baseAddress!, dl) == 0 else { pos = at + 1; continue }
+                    // A delimiter must start a line.
+                    guard at == range.lowerBound || buf[at - 1] == 10 else { pos = at + 1; continue }
+                    var lineEnd = at + dl
                     while lineEnd < end && buf[lineEnd] != 10 { lineEnd += 1 }
                     let next = lineEnd < end ? lineEnd + 1 : end
-                    if isCandidate {
-                        var match = true
-                        var k = 0
-                        while k < bl {
-                            if buf[lineStart + 2 + k] != bnd[k] { match = false; break }
-                            k += 1
-                        }
-                        if match {
-                            var p = lineStart + 2 + bl
-                            var isClose = false
-                            if p + 1 < end && buf[p] == 45 && buf[p + 1] == 45 { isClose = true; p += 2 }
-                            // Only whitespace may follow on the delimiter line.
-                            var q = p
-                            while q < lineEnd && (buf[q] == 32 || buf[q] == 9 || buf[q] == 13) { q += 1 }
-                            if q == lineEnd {
-                                // The part before ends at the line break preceding this line.
-                                if let s = partStart {
-                                    var e = lineStart
-                                    if e > s && buf[e - 1] == 10 { e -= 1 }
-                                    if e > s && buf[e - 1] == 13 { e -= 1 }
-                                    ranges.append(s..<max(s, e))
-                                }
-                                if isClose { closed = true; partStart = nil; break }
-                                partStart = next
-                            }
-                        }
+                    var p = at + dl
+                    var isClose = false
+                    if p + 1 < end && buf[p] == 45 && buf[p + 1] == 45 { isClose = true; p += 2 }
+                    // Only whitespace may follow on the delimiter line.
+                    var q = p
+                    while q < lineEnd && (buf[q] == 32 || buf[q] == 9 || buf[q] == 13) { q += 1 }
+                    guard q == lineEnd else { pos = at + 1; continue }
+                    // The part before ends at the line break preceding this line.
+                    if let s = partStart {
+                        var e = at
+                        if e > s && buf[e - 1] == 10 { e -= 1 }
+                        if e > s && buf[e - 1] == 13 { e -= 1 }
+                        ranges.append(s..<max(s, e))
                     }
-                    lineStart = next
+                    if isClose { closed = true; partStart = nil; break }
+                    partStart = next
+                    pos = next
                 }
             }
         }

@@ -31,7 +31,9 @@ public struct Message: Sendable {
     /// strict mode throws the first defect.
     public static func parse(_ bytes: [UInt8], options: ParseOptions = .lenient) throws(MessageParseError) -> Message {
         var parser = MIMEParser(bytes: bytes, options: options)
-        if bytes.withUnsafeBufferPointer({ $0.contains(0) }) { parser.defects.append(.nulBytes) }
+        if bytes.withUnsafeBufferPointer({ $0.count > 0 && memchr($0.baseAddress!, 0, $0.count) != nil }) {
+            parser.defects.append(.nulBytes)
+        }
         let root = parser.parseEntity(range: 0..<bytes.count, depth: 0, defaultType: .textPlain)
         let message = Message(root: root, defects: parser.defects)
         if options.strict, let first = message.defects.first { throw MessageParseError(defect: first) }
@@ -71,12 +73,13 @@ public struct Message: Sendable {
         var htmlTexts: [String] = []
         for part in body.textParts {
             let s = BodyExtractor.decodeText(part, defects: &defects)
+            if s.utf8.allSatisfy({ $0 == 32 || $0 == 10 || $0 == 9 }) { continue }   // empty parts add no text
             if part.mediaType.subtype == "html" { htmlTexts.append(s) } else { plainTexts.append(s) }
         }
         if htmlTexts.isEmpty {
             for part in body.alternativeHTML { htmlTexts.append(BodyExtractor.decodeText(part, defects: &defects)) }
         }
-        html = htmlTexts.isEmpty ? nil : htmlTexts.joined(separator: "\n")
+        html = htmlTexts.isEmpty ? nil : BodyExtractor.trimTrailingNewlines(htmlTexts.joined(separator: "\n"))
         if !plainTexts.isEmpty {
             text = BodyExtractor.trimTrailingNewlines(plainTexts.joined(separator: "\n"))
         } else if let h = html {
@@ -221,9 +224,7 @@ struct BodyExtractor {
     /// Charset-decodes a text part, normalises line ends to LF, and undoes format=flowed.
     static func decodeText(_ part: MIMEPart, defects: inout [Defect]) -> String {
         var s = Charset.decode(part.body, label: part.mediaType.charset, defects: &defects)
-        if s.utf8.contains(13) {
-            s = s.replacingOccurrences(of: "\r\n", with: "\n").replacingOccurrences(of: "\r", with: "\n")
-        }
+        if s.utf8.contains(13) { s = normalizeLineEnds(s) }
         if part.mediaType.subtype == "plain", part.mediaType.parameters["format"]?.lowercased() == "flowed" {
             s = unflow(s, delsp: part.mediaType.parameters["delsp"]?.lowercased() == "yes")
         }
@@ -245,6 +246,20 @@ struct BodyExtractor {
         }
         if continuing { out.append(current) }
         return out.joined(separator: "\n")
+    }
+
+    /// CRLF and lone CR to LF, on UTF-8 bytes (Foundation's replacingOccurrences is far slower).
+    static func normalizeLineEnds(_ s: String) -> String {
+        var out = [UInt8]()
+        out.reserveCapacity(s.utf8.count)
+        var previousCR = false
+        for c in s.utf8 {
+            if c == 13 { out.append(10); previousCR = true; continue }
+            if c == 10 && previousCR { previousCR = false; continue }
+            previousCR = false
+            out.append(c)
+        }
+        return String(decoding: out, as: UTF8.self)
     }
 
     static func trimTrailingNewlines(_ s: String) -> String {

@@ -14,32 +14,38 @@
 /// 4. Drop "Skickat från min iPhone" style lines and surrounding blank lines.
 public enum NewText {
     public static func extract(from text: String) -> String {
-        var lines = text.split(separator: "\n", omittingEmptySubsequences: false).map { line -> String in
-            var l = String(line)
-            if l.hasSuffix("\r") { l.removeLast() }
-            return l
+        // Split on UTF-8 bytes: Character-based splitting is several times slower.
+        var lines = text.utf8.split(separator: 10, omittingEmptySubsequences: false).map { line -> String in
+            let bytes = line.last == 13 ? line.dropLast() : line[...]
+            return String(Substring(bytes))
         }
-        // 1. Cut at unmarked quoted originals.
+        // 1. Cut at unmarked quoted originals. Lines are trimmed and lower-cased once, up front, and
+        //    dropped lines are only marked, so the pass stays linear on hostile input.
+        let trimmedLines = lines.map(trimmed)
+        let lowered = trimmedLines.map(lowerPrefix)
+        var dropped = [Bool](repeating: false, count: lines.count)
+        var cut = lines.count
         var k = 0
         while k < lines.count {
-            let t = trimmed(lines[k])
-            if isSeparator(t) || isHeaderBlockStart(lines, k) {
-                lines.removeSubrange(k...)
+            if isSeparator(lowered[k]) || isHeaderBlockStart(trimmedLines, lowered, k) {
+                cut = k
                 break
             }
-            if let span = attributionSpan(lines, k) {
+            if let span = attributionSpan(trimmedLines, k) {
                 // Followed (after blank lines) by a ">" block: drop only the attribution.
                 var j = k + span
-                while j < lines.count && trimmed(lines[j]).isEmpty { j += 1 }
+                while j < lines.count && trimmedLines[j].isEmpty { j += 1 }
                 if j < lines.count && isQuoted(lines[j]) {
-                    lines.removeSubrange(k..<(k + span))
+                    for d in k..<(k + span) { dropped[d] = true }
+                    k += span
                     continue
                 }
-                lines.removeSubrange(k...)
+                cut = k
                 break
             }
             k += 1
         }
+        lines = (0..<cut).compactMap { dropped[$0] ? nil : lines[$0] }
         // 2. Drop quoted lines.
         lines.removeAll(where: isQuoted)
         // 3. Signature.
@@ -62,8 +68,22 @@ public enum NewText {
         return out.joined(separator: "\n")
     }
 
+    /// Trims spaces, tabs, no-break spaces and the `*` Outlook puts around bold labels.
     static func trimmed(_ s: String) -> String {
-        s.trimmingCharacters(in: [" ", "\t", "\u{A0}", "*"])
+        let u = s.unicodeScalars
+        func strip(_ c: Unicode.Scalar) -> Bool { c == " " || c == "\t" || c == "\u{A0}" || c == "*" }
+        guard let first = u.first, let last = u.last, strip(first) || strip(last) else { return s }
+        var start = u.startIndex, end = u.endIndex
+        while start < end && strip(u[start]) { start = u.index(after: start) }
+        while end > start && strip(u[u.index(before: end)]) { end = u.index(before: end) }
+        return String(u[start..<end])
+    }
+
+    /// Lower-cased start of a trimmed line: enough for every prefix test, without lower-casing long lines.
+    /// Only lines that could start a separator or a header label are lower-cased; others give "".
+    static func lowerPrefix(_ t: String) -> String {
+        guard let f = t.unicodeScalars.first, "-_bBvVfFsSdDtTäÄkKcC".unicodeScalars.contains(f) else { return "" }
+        return t.utf8.count <= 64 ? t.lowercased() : String(t.prefix(64)).lowercased()
     }
 
     static func trimTrailing(_ s: String) -> String {
@@ -83,8 +103,9 @@ public enum NewText {
         "början på vidarebefordrat brev:", "begin forwarded message:", "vidarebefordrat meddelande",
     ]
 
-    static func isSeparator(_ t: String) -> Bool {
-        let l = t.lowercased()
+    /// `l` is the lower-cased trimmed line (see `lowerPrefix`).
+    static func isSeparator(_ l: String) -> Bool {
+        guard let f = l.utf8.first, f == UInt8(ascii: "-") || f == UInt8(ascii: "b") || f == UInt8(ascii: "v") else { return false }
         if separators.contains(where: { l.hasPrefix($0) }) { return true }
         // "-----Ursprungligt meddelande-----" with other dash counts.
         if l.hasPrefix("---"), l.contains("ursprungligt meddelande") || l.contains("original message")
@@ -97,20 +118,22 @@ public enum NewText {
 
     /// "Från: …" followed within a few lines by "Skickat:"/"Sent:"/"Datum:"/"Date:" — an Outlook or
     /// forwarded header block. A line of underscores right before it also starts the block.
-    static func isHeaderBlockStart(_ lines: [String], _ k: Int) -> Bool {
+    static func isHeaderBlockStart(_ lines: [String], _ lowered: [String], _ k: Int) -> Bool {
         var start = k
-        let t = trimmed(lines[k])
-        if !t.isEmpty && t.allSatisfy({ $0 == "_" }) && t.count >= 10 {
+        let t = lines[k]
+        guard let f = t.utf8.first, f == UInt8(ascii: "_") || f == UInt8(ascii: "F") || f == UInt8(ascii: "f") else { return false }
+        if f == UInt8(ascii: "_") {
+            guard t.utf8.count >= 10, t.utf8.allSatisfy({ $0 == UInt8(ascii: "_") }) else { return false }
             start = k + 1
-            while start < lines.count && trimmed(lines[start]).isEmpty { start += 1 }
+            while start < lines.count && lines[start].isEmpty { start += 1 }
             guard start < lines.count else { return false }
         }
-        let first = trimmed(lines[start]).lowercased()
+        let first = lowered[start]
         guard fromLabels.contains(where: { first.hasPrefix($0) }) else { return false }
         var j = start + 1
         var seen = 0
         while j < lines.count && j <= start + 5 {
-            let l = trimmed(lines[j]).lowercased()
+            let l = lowered[j]
             if ["skickat:", "sent:", "datum:", "date:"].contains(where: { l.hasPrefix($0) }) { return true }
             if headerLabels.contains(where: { l.hasPrefix($0) }) { seen += 1 }
             j += 1
@@ -121,11 +144,11 @@ public enum NewText {
     /// An attribution ("Den 5 jan. 2026 kl. 10:00 skrev Anna <anna@example.se>:", "On Mon, ... wrote:"),
     /// possibly wrapped over two lines. Returns how many lines it spans.
     static func attributionSpan(_ lines: [String], _ k: Int) -> Int? {
-        let one = trimmed(lines[k])
-        guard !one.isEmpty, one.count < 300 else { return nil }
-        if endsAsAttribution(one) && looksLikeAttributionStart(one) { return 1 }
-        if k + 1 < lines.count {
-            let two = one + " " + trimmed(lines[k + 1])
+        let one = lines[k]
+        guard !one.isEmpty, one.utf8.count < 600 else { return nil }
+        if one.utf8.last == UInt8(ascii: ":") && endsAsAttribution(one) && looksLikeAttributionStart(one) { return 1 }
+        if k + 1 < lines.count, lines[k + 1].utf8.last == UInt8(ascii: ":") {
+            let two = one + " " + lines[k + 1]
             if two.count < 300 && endsAsAttribution(two) && looksLikeAttributionStart(one) { return 2 }
         }
         return nil
@@ -133,7 +156,10 @@ public enum NewText {
 
     static func endsAsAttribution(_ s: String) -> Bool {
         let l = s.lowercased()
+        guard l.hasSuffix(":") else { return false }
+        // "… skrev:", "… skrev Anna <anna@example.se>:", "… wrote:", "… skrev följande:"
         return l.hasSuffix("skrev:") || l.hasSuffix("wrote:") || l.hasSuffix("skrev följande:") || l.hasSuffix("writes:")
+            || l.contains(" skrev ") || l.contains(" wrote ") || l.hasPrefix("skrev ") 
     }
 
     /// "Den …", "On …", or an Apple Mail style date line ("5 jan. 2026 kl. 10:00 skrev …").
@@ -152,11 +178,38 @@ public enum NewText {
         "many thanks and best regards", "all the best",
     ]
 
+    /// First two UTF-8 bytes (lower-cased) of every closing formula, for a fast pre-check.
+    static let formulaStarts: Set<UInt16> = Set(closingFormulas.map { f in
+        let u = Array(f.utf8)
+        return UInt16(u[0]) << 8 | UInt16(u[1])
+    })
+
     /// The first line holding a closing formula after which only a few short lines (name, title,
     /// phone) follow. "Mvh Anna" and "Mvh /Anna" count; a formula inside a long sentence does not.
     static func closingFormulaIndex(_ lines: [String]) -> Int? {
-        for (k, line) in lines.enumerated() {
-            var l = trimmed(line).lowercased()
+        // Only the tail can qualify: at most 6 non-empty lines may follow the formula, none longer
+        // than 60 characters. Find where that tail starts so the scan below is linear.
+        var nonEmptySeen = 0
+        var earliest = lines.count
+        for k in stride(from: lines.count - 1, through: 0, by: -1) {
+            let t = trimmed(lines[k])
+            if t.isEmpty { earliest = k; continue }
+            // Line k may itself be the formula line; lines after it must be short and few.
+            earliest = k
+            if nonEmptySeen >= 6 || t.count > 60 { break }
+            nonEmptySeen += 1
+        }
+        guard earliest < lines.count else { return nil }
+        for k in earliest..<lines.count {
+            let line = lines[k]
+            let t = trimmed(line)
+            guard t.utf8.count < 120, t.utf8.count >= 2 else { continue }
+            // Cheap filter on the first two bytes (ASCII-lower-cased) before lower-casing the line.
+            var it = t.utf8.makeIterator()
+            let b0 = it.next()! | 0x20, b1 = it.next()!
+            let b1l = b1 >= 65 && b1 <= 90 ? b1 | 0x20 : b1
+            guard formulaStarts.contains(UInt16(b0) << 8 | UInt16(b1l)) else { continue }
+            var l = t.lowercased()
             while let last = l.last, last == "," || last == "!" || last == "." { l.removeLast() }
             guard let formula = closingFormulas.first(where: { l.hasPrefix($0) }) else { continue }
             let rest = l.dropFirst(formula.count)
@@ -168,6 +221,7 @@ public enum NewText {
     }
 
     static func isDeviceFooter(_ t: String) -> Bool {
+        guard let f = t.utf8.first, "sShHgG".utf8.contains(f), t.utf8.count < 80 else { return false }
         let l = t.lowercased()
         return l.hasPrefix("skickat från min ") || l.hasPrefix("sent from my ") || l == "skickat från outlook för ios"
             || l.hasPrefix("hämta outlook för ") || l.hasPrefix("get outlook for ")

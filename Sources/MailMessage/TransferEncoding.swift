@@ -44,50 +44,90 @@ enum TransferEncoding: Equatable {
 
     /// Lenient base64: skips whitespace and junk, stops at padding, keeps whole bytes of a truncated
     /// final group. `valid` is false when junk or a dangling 6-bit group was found.
+    ///
+    /// The hot loop decodes four clean characters at a time straight into the output buffer; anything
+    /// else (line breaks, padding, junk) takes the careful one-character path.
     static func decodeBase64(_ input: ArraySlice<UInt8>) -> (bytes: [UInt8], valid: Bool) {
-        var out = [UInt8]()
-        out.reserveCapacity(input.count * 3 / 4 + 3)
         var valid = true
-        var acc: UInt32 = 0
-        var n = 0
-        var sawPadding = false
-        input.withUnsafeBufferPointer { buf in
-            base64Values.withUnsafeBufferPointer { table in
-                for c in buf {
-                    let v = table[Int(c)]
-                    if v == 0xFF {
-                        if c == UInt8(ascii: "=") { sawPadding = true; continue }
-                        if c == 10 || c == 13 || c == 32 || c == 9 { continue }
-                        valid = false
-                        continue
+        let capacity = input.count * 3 / 4 + 3
+        let out = [UInt8](unsafeUninitializedCapacity: capacity) { dst, written in
+            var o = 0
+            var acc: UInt32 = 0
+            var n = 0
+            var sawPadding = false
+            input.withUnsafeBufferPointer { buf in
+                base64Values.withUnsafeBufferPointer { table in
+                  base64Shifted.withUnsafeBufferPointer { shifted in
+                    let count = buf.count
+                    var i = 0
+                    while i < count {
+                        if n == 0 && i + 4 <= count && !sawPadding {
+                            let v = shifted[Int(buf[i])] | shifted[256 + Int(buf[i + 1])]
+                                | shifted[512 + Int(buf[i + 2])] | shifted[768 + Int(buf[i + 3])]
+                            if v & 0xFF00_0000 == 0 {
+                                dst[o] = UInt8(truncatingIfNeeded: v >> 16)
+                                dst[o + 1] = UInt8(truncatingIfNeeded: v >> 8)
+                                dst[o + 2] = UInt8(truncatingIfNeeded: v)
+                                o += 3
+                                i += 4
+                                continue
+                            }
+                        }
+                        let ch = buf[i]
+                        i += 1
+                        let v = table[Int(ch)]
+                        if v == 0xFF {
+                            if ch == UInt8(ascii: "=") { sawPadding = true; continue }
+                            if ch == 10 || ch == 13 || ch == 32 || ch == 9 { continue }
+                            valid = false
+                            continue
+                        }
+                        if sawPadding {
+                            // Data after padding: concatenated base64 chunks; keep decoding but note it.
+                            if n != 0 { valid = false; acc = 0; n = 0 }
+                            sawPadding = false
+                        }
+                        acc = (acc << 6) | UInt32(v)
+                        n += 1
+                        if n == 4 {
+                            dst[o] = UInt8(truncatingIfNeeded: acc >> 16)
+                            dst[o + 1] = UInt8(truncatingIfNeeded: acc >> 8)
+                            dst[o + 2] = UInt8(truncatingIfNeeded: acc)
+                            o += 3
+                            acc = 0; n = 0
+                        }
                     }
-                    if sawPadding {
-                        // Data after padding: concatenated base64 chunks; keep decoding but note it.
-                        if n != 0 { valid = false }
-                        sawPadding = false
-                    }
-                    acc = (acc << 6) | UInt32(v)
-                    n += 1
-                    if n == 4 {
-                        out.append(UInt8(truncatingIfNeeded: acc >> 16))
-                        out.append(UInt8(truncatingIfNeeded: acc >> 8))
-                        out.append(UInt8(truncatingIfNeeded: acc))
-                        acc = 0; n = 0
-                    }
+                  }
                 }
             }
+            switch n {
+            case 2:
+                dst[o] = UInt8(truncatingIfNeeded: acc >> 4); o += 1
+            case 3:
+                dst[o] = UInt8(truncatingIfNeeded: acc >> 10)
+                dst[o + 1] = UInt8(truncatingIfNeeded: acc >> 2)
+                o += 2
+            case 1: valid = false
+            default: break
+            }
+            if n != 0 && !sawPadding { valid = false }
+            written = o
         }
-        switch n {
-        case 2: out.append(UInt8(truncatingIfNeeded: acc >> 4))
-        case 3:
-            out.append(UInt8(truncatingIfNeeded: acc >> 10))
-            out.append(UInt8(truncatingIfNeeded: acc >> 2))
-        case 1: valid = false
-        default: break
-        }
-        if n != 0 && !sawPadding { valid = false }
         return (out, valid)
     }
+
+    /// The decode table pre-shifted for each of the four positions of a group, with invalid
+    /// characters marked in the top byte, so a clean group costs four loads and three ORs.
+    static let base64Shifted: [UInt32] = {
+        var t = [UInt32](repeating: 0, count: 4 * 256)
+        for c in 0..<256 {
+            let v = base64Values[c]
+            for pos in 0..<4 {
+                t[pos * 256 + c] = v == 0xFF ? 0xFF00_0000 : UInt32(v) << UInt32(18 - 6 * pos)
+            }
+        }
+        return t
+    }()
 
     static let base64Alphabet: [UInt8] = Array("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/".utf8)
 

@@ -52,7 +52,7 @@ public final class Store: @unchecked Sendable {
     }
 
     /// An in-memory store for tests of pure use-case logic.
-    public init(inMemory: Void = ()) throws {
+    public init() throws {
         path = ":memory:"
         var configuration = Configuration()
         configuration.prepareDatabase { db in try db.execute(sql: "PRAGMA foreign_keys = ON") }

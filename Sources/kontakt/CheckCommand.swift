@@ -29,7 +29,8 @@ struct CheckCommand: ParsableCommand {
             if json {
                 print(try JSONOutput.string(steps))
             } else {
-                for step in steps {
+                // --quiet (cron): only the failing step, so a healthy check prints nothing.
+                for step in steps where !(global.quiet && step.ok) {
                     let mark = step.ok ? "ok  " : "FAIL"
                     print("\(mark) \(step.server) \(step.name)\(step.detail.isEmpty ? "" : ": \(step.detail)")")
                 }

@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import KontaktCore
+import Routing
 import Store
 
 struct QueueCommand: ParsableCommand {
@@ -13,6 +14,10 @@ struct QueueCommand: ParsableCommand {
               kontakt queue --topic material
               kontakt queue --all --json
               kontakt queue --quarantine
+              kontakt queue --robots
+
+            Flags after the subject: ? the last message joined on weak evidence (check it belongs),
+            @ attachments, [answered]/[closed] with --all.
             """
     )
 
@@ -20,6 +25,7 @@ struct QueueCommand: ParsableCommand {
     @Option(help: "Only this topic (e.g. material, utvardering, osorterad).") var topic: String?
     @Flag(help: "Include answered and closed conversations.") var all = false
     @Flag(help: "List quarantined messages instead (see `kontakt inspect` and `kontakt replay`).") var quarantine = false
+    @Flag(help: "List automatic replies, bounces and list mail instead (never in the queue).") var robots = false
     @Flag(help: "Print JSON.") var json = false
 
     func run() throws {
@@ -36,15 +42,49 @@ struct QueueCommand: ParsableCommand {
                 }
                 return
             }
+            if robots {
+                let messages = try store.read { tx in try tx.robotMessages() }
+                let items = messages.map(RobotItem.init)
+                if json { print(try JSONOutput.string(items)); return }
+                if items.isEmpty { print("Inga autosvar eller studsar. (No automatic replies or bounces.)"); return }
+                for item in items {
+                    print(QueueFormat.pad("\(item.id)", 6) + QueueFormat.pad(QueueFormat.age(item.receivedAt), 5)
+                          + QueueFormat.pad(item.kind, 11) + QueueFormat.pad(String(item.from.prefix(30)), 31)
+                          + String(item.subject.prefix(50)) + (item.detail.map { "  (\($0.prefix(80)))" } ?? ""))
+                }
+                return
+            }
+            let catalog = try Router.topicCatalog(config: config)
             let statuses: [ConversationRecord.Status] = all ? [.open, .answered, .closed] : [.open]
             let rows = try store.read { tx in try tx.queue(statuses: statuses, topic: topic) }
             if json {
-                print(try JSONOutput.string(rows.map(QueueItem.init)))
+                print(try JSONOutput.string(rows.map { QueueItem($0, catalog: catalog) }))
                 return
             }
-            print(QueueFormat.render(rows, colour: isatty(STDOUT_FILENO) != 0))
+            print(QueueFormat.render(rows, catalog: catalog, colour: Terminal.colour))
         }
     }
+}
+
+/// One automatic message in `--robots`.
+struct RobotItem: Encodable {
+    var id: Int64
+    var receivedAt: Date
+    var kind: String
+    var from: String
+    var subject: String
+    var detail: String?
+
+    init(_ m: MessageRecord) {
+        id = m.id ?? 0
+        receivedAt = m.receivedAt
+        kind = m.robotKind ?? "robot"
+        from = m.fromAddress
+        subject = m.subject
+        detail = m.robotDetail
+    }
+
+    enum CodingKeys: String, CodingKey { case id, kind, from, subject, detail, receivedAt = "received_at" }
 }
 
 struct QuarantineItem: Encodable {
@@ -59,6 +99,7 @@ struct QuarantineItem: Encodable {
 struct QueueItem: Encodable {
     var id: Int64
     var topic: String
+    var topicTitle: String
     var status: String
     var subject: String
     var from: String
@@ -70,10 +111,11 @@ struct QueueItem: Encodable {
     var weakMatch: String?
     var confidence: Double
 
-    init(_ row: QueueRow) {
+    init(_ row: QueueRow, catalog: TopicCatalog) {
         let c = row.conversation
         id = c.id ?? 0
         topic = c.topic
+        topicTitle = catalog.title(for: c.topic)
         status = c.status.rawValue
         subject = c.subject
         from = c.contactAddress
@@ -88,13 +130,13 @@ struct QueueItem: Encodable {
 
     enum CodingKeys: String, CodingKey {
         case id, topic, status, subject, from, name, messages, attachments, confidence
-        case senderKind = "sender_kind", lastAt = "last_at", weakMatch = "weak_match"
+        case topicTitle = "topic_title", senderKind = "sender_kind", lastAt = "last_at", weakMatch = "weak_match"
     }
 }
 
 /// The queue as the director reads it in a terminal.
 enum QueueFormat {
-    static func render(_ rows: [QueueRow], colour: Bool) -> String {
+    static func render(_ rows: [QueueRow], catalog: TopicCatalog, colour: Bool) -> String {
         if rows.isEmpty { return "Inga ärenden väntar. (No conversations waiting.)" }
         var out: [String] = []
         var currentTopic: String?
@@ -102,10 +144,13 @@ enum QueueFormat {
             let c = row.conversation
             if c.topic != currentTopic {
                 currentTopic = c.topic
-                out.append(colour ? "\u{1B}[1m\(c.topic)\u{1B}[0m" : c.topic)
+                let count = rows.filter { $0.conversation.topic == c.topic }.count
+                let heading = "\(catalog.title(for: c.topic)) [\(c.topic)] (\(count))"
+                if !out.isEmpty { out.append("") }
+                out.append(colour ? "\u{1B}[1m\(heading)\u{1B}[0m" : heading)
             }
             var flags = ""
-            if c.weakMatch != nil { flags += " ?" }
+            if c.weakMatch != nil { flags += colour ? " \u{1B}[33m?\u{1B}[0m" : " ?" }
             if row.attachmentCount > 0 { flags += " @" }
             if c.status != .open { flags += " [\(c.status.rawValue)]" }
             let who = (c.contactName?.isEmpty == false ? c.contactName! : c.contactAddress)

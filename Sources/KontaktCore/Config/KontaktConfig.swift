@@ -17,7 +17,7 @@ public struct KontaktConfig: Sendable {
         public var afterFetch: AfterFetch = .move
         public var processedFolder: String = "Kontakt/Behandlat"
         public var maxMessageSize: Int = 25 * 1024 * 1024
-        public var fetchMode: FetchMode = .batch
+        public var fetchMode: FetchMode = .single
         public var batchSize: Int = 50
     }
 
@@ -69,7 +69,7 @@ public struct KontaktConfig: Sendable {
     public struct Routing: Sendable {
         public var topicsFile: String?
         public var trainingDirectory: String
-        public var threshold: Double = 0.45
+        public var threshold: Double = 0.25
         public var internalDomains: [String] = []
         public var businessDomains: [String] = []
         public var threadTag: String = "Kontakt"

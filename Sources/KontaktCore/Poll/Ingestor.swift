@@ -23,6 +23,19 @@ public struct InboundOrigin: Sendable {
     }
 }
 
+extension InboundOrigin {
+    /// A message row for bytes from this origin, before any parsed field is filled in.
+    func record(raw: [UInt8], hash: String, size: Int, state: MessageRecord.State) -> MessageRecord {
+        var record = MessageRecord(direction: .inbound, contentHash: hash, size: size, receivedAt: receivedAt, state: state)
+        record.mailboxId = mailboxId
+        record.uidValidity = uidValidity
+        record.uid = uid
+        record.raw = Data(raw)
+        record.isBacklog = isBacklog
+        return record
+    }
+}
+
 /// What became of one inbound message.
 public enum IngestOutcome: Sendable, Equatable {
     /// Stored and in a conversation; `newConversation` when it opened one.
@@ -58,12 +71,7 @@ public struct Ingestor {
         guard let message = try? Message.parse(raw, options: .lenient) else {
             // Lenient parsing records defects instead of throwing; should that promise ever
             // break, the message is kept raw and quarantined rather than lost.
-            var record = MessageRecord(direction: .inbound, contentHash: hash, size: raw.count,
-                                       receivedAt: origin.receivedAt, state: .quarantined)
-            record.mailboxId = origin.mailboxId
-            record.uidValidity = origin.uidValidity
-            record.uid = origin.uid
-            record.raw = Data(raw)
+            var record = origin.record(raw: raw, hash: hash, size: raw.count, state: .quarantined)
             record.defects = MessageRecord.encodeList(["the parser gave up on this message"])
             let stored = try tx.insert(record)
             return .quarantined(messageId: stored.id!, reasons: ["the parser gave up on this message"])
@@ -71,13 +79,7 @@ public struct Ingestor {
         if dedupe, let existing = try tx.duplicateMessageId(messageID: message.messageID, contentHash: hash, size: raw.count) {
             return .duplicate(existingId: existing)
         }
-        var record = MessageRecord(direction: .inbound, contentHash: hash, size: raw.count,
-                                   receivedAt: origin.receivedAt, state: .accepted)
-        record.mailboxId = origin.mailboxId
-        record.uidValidity = origin.uidValidity
-        record.uid = origin.uid
-        record.raw = Data(raw)
-        record.isBacklog = origin.isBacklog
+        var record = origin.record(raw: raw, hash: hash, size: raw.count, state: .accepted)
         fill(&record, from: message)
 
         let reasons = Ingestor.quarantineReasons(message)
@@ -92,13 +94,7 @@ public struct Ingestor {
     /// Records a message too large to fetch: its header block only, flagged for the director.
     public func ingestOversize(header: [UInt8], size: Int, origin: InboundOrigin, in tx: StoreTransaction) throws -> IngestOutcome {
         let message = (try? Message.parse(header, options: .lenient)) ?? (try? Message.parse([], options: .lenient))
-        var record = MessageRecord(direction: .inbound, contentHash: Ingestor.contentHash(header), size: size,
-                                   receivedAt: origin.receivedAt, state: .oversize)
-        record.mailboxId = origin.mailboxId
-        record.uidValidity = origin.uidValidity
-        record.uid = origin.uid
-        record.raw = Data(header)
-        record.isBacklog = origin.isBacklog
+        var record = origin.record(raw: header, hash: Ingestor.contentHash(header), size: size, state: .oversize)
         if let message { fill(&record, from: message) }
         record.text = "(Meddelandet är \(size / 1_048_576) MB, över gränsen på \(config.imap.maxMessageSize / 1_048_576) MB; "
             + "bara rubrikerna har hämtats. Det ligger kvar på servern.)"

@@ -131,9 +131,16 @@ public final class Poller {
             let oversize = Set(chunk.filter { (sizes[$0] ?? 0) > config.imap.maxMessageSize })
             var bodies: [UInt32: [UInt8]] = [:]
             if config.imap.fetchMode == .batch {
-                let wanted = chunk.filter { !oversize.contains($0) }
-                bodies = try imap.fetchBatch(uids: wanted, in: folder)
-                summary.batchFallbacks += wanted.count - bodies.count
+                for group in Poller.batchGroups(chunk.filter { !oversize.contains($0) }, sizes: sizes) {
+                    do {
+                        bodies.merge(try imap.fetchBatch(uids: group, in: folder)) { a, _ in a }
+                    } catch {
+                        // The batch is an optimisation: whatever it did not deliver is fetched one
+                        // by one below, and a real outage will surface there.
+                        logger.info("batch fetch failed; fetching singly", metadata: ["error": "\(error.kind)"])
+                    }
+                }
+                summary.batchFallbacks += chunk.count - oversize.count - bodies.count
             }
             for uid in chunk {
                 let origin = InboundOrigin(mailboxId: box.id, uidValidity: validity, uid: Int64(uid),
@@ -176,6 +183,35 @@ public final class Poller {
         box.lastPollAt = clock()
         let b = box
         try store.write { tx in try tx.save(b) }
+    }
+
+    /// libcurl 7.88 hands a custom command's whole response to the header callback and refuses
+    /// more than 300 KB of it per transfer ("Too large response headers"), counting every line at
+    /// about the size of the read buffer it came in — so the limit is reached after a few hundred
+    /// lines, not 300 KB of mail. A batch therefore holds a few small messages only; anything
+    /// else is fetched through its own `;UID=` URL, where libcurl reads the literal as a body
+    /// without that limit. (Measured in BENCHMARKS.md; "single" is the default for this reason.)
+    static let batchBudget = 24_000
+    static let batchMessages = 8
+
+    static func batchGroups(_ uids: [UInt32], sizes: [UInt32: Int]) -> [[UInt32]] {
+        var groups: [[UInt32]] = []
+        var current: [UInt32] = []
+        var bytes = 0
+        for uid in uids {
+            // Unknown sizes count as too large: RFC822.SIZE is advisory and sometimes missing.
+            let size = sizes[uid] ?? batchBudget
+            guard size + 200 < batchBudget / 2 else { continue }
+            if (bytes + size + 200 > batchBudget || current.count >= batchMessages), !current.isEmpty {
+                groups.append(current)
+                current = []
+                bytes = 0
+            }
+            current.append(uid)
+            bytes += size + 200
+        }
+        if !current.isEmpty { groups.append(current) }
+        return groups
     }
 
     /// The message's bytes, or nil when the server says it no longer exists.

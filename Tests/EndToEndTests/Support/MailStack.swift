@@ -125,3 +125,25 @@ func testMessage(from: String, to: String, subject: String, body: String, messag
     let text = lines.joined(separator: "\r\n") + "\r\n\r\n" + body.replacingOccurrences(of: "\n", with: "\r\n") + "\r\n"
     return Array(text.utf8)
 }
+
+extension MailStack {
+    /// Puts messages straight into a mailbox with IMAP APPEND over one connection: the fast way
+    /// to fill a mailbox with hundreds of messages (Postfix would take much longer).
+    func append(_ messages: [[UInt8]], user: String, mailbox: String = "INBOX") throws {
+        let client = try imap(user: user)
+        let box = MailboxName(mailbox)
+        try client.createMailboxIfMissing(box)
+        for message in messages {
+            try client.append(BytesUpload(message), to: box)
+        }
+    }
+
+    /// Deletes a mailbox (for UIDVALIDITY tests); INBOX cannot be deleted.
+    func deleteMailbox(_ mailbox: String, user: String) throws {
+        let c = imapConnection(user: user)
+        let handle = try CurlHandle()
+        var request = CurlRequest(url: c.url + "/", connection: c)
+        request.customRequest = "DELETE \(MailboxName(mailbox).quotedForCommand)"
+        _ = try handle.perform(request)
+    }
+}

@@ -1,0 +1,147 @@
+import Foundation
+import Logging
+import MailMessage
+import Store
+
+/// What `kontakt import` did.
+public struct ImportSummary: Codable, Sendable {
+    public var files = 0
+    public var messages = 0
+    public var stored = 0
+    public var duplicates = 0
+    public var quarantined = 0
+    public var robots = 0
+    /// Paths that could not be read (named in the log; the rest was imported).
+    public var unreadable: [String] = []
+}
+
+/// Backfills mail that reached the contact address before Kontakt did: mbox files, Maildir
+/// folders and single .eml files, stored exactly as the poller stores mail.
+///
+/// Every message goes through `Ingestor.ingest` with `isBacklog` set — same threading, topics,
+/// robot detection and duplicate check as a poll — and is never acknowledged: nobody should
+/// get a receipt for a question they asked last spring. Importing the same file twice stores
+/// nothing the second time (duplicates are recognised by content, then by Message-ID and size).
+public struct MailImporter {
+    let store: Store
+    let ingestor: Ingestor
+    let logger: Logger
+
+    public init(store: Store, router: Router, config: KontaktConfig, logger: Logger) {
+        self.store = store
+        ingestor = Ingestor(router: router, config: config)
+        self.logger = logger
+    }
+
+    /// One message to import, with the time it was delivered when the source says so.
+    public struct Item: Sendable {
+        public var raw: [UInt8]
+        public var deliveredAt: Date?
+    }
+
+    public func run(paths: [String], now: @Sendable () -> Date = { Date() }) throws(KontaktError) -> ImportSummary {
+        var summary = ImportSummary()
+        for path in paths {
+            let items: [Item]
+            do {
+                items = try MailImporter.items(at: path)
+            } catch {
+                logger.error("cannot read import source", metadata: ["path": "\(path)", "error": "\(error.description)"])
+                summary.unreadable.append(path)
+                continue
+            }
+            summary.files += 1
+            for item in items {
+                summary.messages += 1
+                let received = item.deliveredAt ?? (try? Message.parse(item.raw, options: .lenient))?.date ?? now()
+                let origin = InboundOrigin(isBacklog: true, receivedAt: received)
+                let outcome: IngestOutcome
+                do {
+                    outcome = try store.write { tx in try ingestor.ingest(item.raw, origin: origin, in: tx) }
+                } catch {
+                    throw KontaktError.failed("cannot write to the store: \(error) — messages imported so far are kept; "
+                                              + "running the import again skips them")
+                }
+                switch outcome {
+                case .accepted: summary.stored += 1
+                case .robot: summary.stored += 1; summary.robots += 1
+                case .quarantined: summary.stored += 1; summary.quarantined += 1
+                case .oversize: summary.stored += 1
+                case .duplicate: summary.duplicates += 1
+                }
+            }
+            logger.info("imported", metadata: ["path": "\(path)", "messages": "\(items.count)"])
+        }
+        return summary
+    }
+
+    // MARK: - Sources
+
+    /// The messages at `path`: a Maildir (has cur/ or new/), a folder of .eml files, an mbox
+    /// (starts with `From `) or one message.
+    public static func items(at path: String) throws(KontaktError) -> [Item] {
+        var isDirectory: ObjCBool = false
+        guard FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory) else {
+            throw KontaktError.notFound("\(path): no such file or folder")
+        }
+        if isDirectory.boolValue {
+            let fm = FileManager.default
+            let sub = ["cur", "new"].map { (path as NSString).appendingPathComponent($0) }
+            if sub.contains(where: { fm.fileExists(atPath: $0) }) {
+                var items: [Item] = []
+                for dir in sub { items += try maildirItems(dir) }
+                return items
+            }
+            let names = ((try? fm.contentsOfDirectory(atPath: path)) ?? []).filter { $0.lowercased().hasSuffix(".eml") }.sorted()
+            guard !names.isEmpty else {
+                throw KontaktError.invalid("\(path): a folder that is neither a Maildir (cur/, new/) nor holds .eml files")
+            }
+            return try names.map { name throws(KontaktError) -> Item in
+                Item(raw: crlf(try readFile((path as NSString).appendingPathComponent(name))), deliveredAt: nil)
+            }
+        }
+        let bytes = try readFile(path)
+        if bytes.starts(with: Array("From ".utf8)) {
+            return Mbox.read(bytes).map { Item(raw: $0.raw, deliveredAt: $0.deliveredAt) }
+        }
+        return [Item(raw: crlf(bytes), deliveredAt: nil)]
+    }
+
+    /// A Maildir subfolder's messages, oldest first (names start with the delivery time).
+    static func maildirItems(_ directory: String) throws(KontaktError) -> [Item] {
+        guard let names = try? FileManager.default.contentsOfDirectory(atPath: directory) else { return [] }
+        return try names.filter { !$0.hasPrefix(".") }.sorted(by: maildirOrder).map { name throws(KontaktError) -> Item in
+            let seconds = name.split(separator: ".").first.flatMap { TimeInterval(String($0)) }
+            return Item(raw: crlf(try readFile((directory as NSString).appendingPathComponent(name))),
+                        deliveredAt: seconds.map { Date(timeIntervalSince1970: $0) })
+        }
+    }
+
+    /// By delivery time (the number before the first dot), then by name.
+    static func maildirOrder(_ a: String, _ b: String) -> Bool {
+        let ta = Double(a.split(separator: ".").first ?? "") ?? 0
+        let tb = Double(b.split(separator: ".").first ?? "") ?? 0
+        return ta != tb ? ta < tb : a < b
+    }
+
+    static func readFile(_ path: String) throws(KontaktError) -> [UInt8] {
+        guard let data = FileManager.default.contents(atPath: path) else {
+            throw KontaktError.failed("\(path): cannot read it (permissions?)")
+        }
+        return [UInt8](data)
+    }
+
+    /// Bare LF line ends become CRLF, as IMAP delivers messages: the same message imported from
+    /// a file and fetched by a poll then has the same bytes, so the duplicate check sees it.
+    public static func crlf(_ bytes: [UInt8]) -> [UInt8] {
+        var out: [UInt8] = []
+        out.reserveCapacity(bytes.count + bytes.count / 40)
+        var previous: UInt8 = 0
+        for b in bytes {
+            if b == 10 && previous != 13 { out.append(13) }
+            out.append(b)
+            previous = b
+        }
+        return out
+    }
+}

@@ -1,0 +1,173 @@
+import Foundation
+import Store
+import Testing
+
+/// Issue 4: the poller never loses or duplicates a message, against the real Dovecot.
+@Suite(.enabled(if: MailStack.available))
+struct PollerTests {
+    let stack = MailStack.shared!
+
+    func messages(_ count: Int, to address: String, tag: String = UUID().uuidString.prefix(6).lowercased()) -> [[UInt8]] {
+        (0..<count).map { i in
+            // Mixed sizes: mostly small, every 50th with a 200 KB base64 attachment.
+            let big = i % 50 == 0 ? "\n\n" + String(repeating: "QUJDREVGR0hJSktMTU5PUFFSU1RVVldYWVo=\n", count: 5_500) : ""
+            return testMessage(from: "person\(i % 37)@example.se", to: address, subject: "Fråga \(tag) nummer \(i)",
+                               body: "Hej! Fråga nummer \(i) om materialet från Chefens dag.\(big)",
+                               messageID: "\(tag).\(i)@test.example.se")
+        }
+    }
+
+    func storedCount(_ kontakt: KontaktInstance) throws -> Int {
+        try Store(path: kontakt.storePath).read { tx in try tx.messageCount() }
+    }
+
+    @Test func aThousandMessagesInOnePollEachStoredOnce() throws {
+        let kontakt = try KontaktInstance(stack: stack)
+        try stack.append(messages(1000, to: kontakt.address), user: kontakt.address)
+        let result = try kontakt.run("poll", "--json")
+        #expect(result.status == 0, "\(result.stderr)")
+        #expect(result.stdout.contains("\"stored\" : 1000"), "\(result.stdout)")
+        #expect(try storedCount(kontakt) == 1000)
+        #expect(try stack.messageCount(user: kontakt.address) == 0)
+        #expect(try stack.messageCount(user: kontakt.address, mailbox: "Kontakt/Behandlat") == 1000)
+        // A second poll finds nothing new.
+        let again = try kontakt.run("poll", "--json")
+        #expect(again.stdout.contains("\"fetched\" : 0"), "\(again.stdout)")
+    }
+
+    @Test func killedAtRandomPointsThenRerunStoresEachMessageExactlyOnce() throws {
+        let kontakt = try KontaktInstance(stack: stack)
+        let total = 300
+        try stack.append(messages(total, to: kontakt.address), user: kontakt.address)
+        var generator = SystemRandomNumberGenerator()
+        var kills = 0
+        for _ in 0..<12 {
+            let process = Process()
+            process.executableURL = URL(fileURLWithPath: Repo.binary)
+            process.arguments = ["--config", kontakt.configPath, "poll"]
+            process.standardError = FileHandle.nullDevice
+            try process.run()
+            Thread.sleep(forTimeInterval: Double(UInt64.random(in: 20...400, using: &generator)) / 1000)
+            if process.isRunning { kill(process.processIdentifier, SIGKILL); kills += 1 }
+            process.waitUntilExit()
+        }
+        let final = try kontakt.run("poll")
+        #expect(final.status == 0, "\(final.stderr)")
+        #expect(kills > 0, "the test must actually interrupt polls")
+        #expect(try storedCount(kontakt) == total)
+        let distinct = try Store(path: kontakt.storePath).read { tx in
+            try tx.scalar("SELECT COUNT(DISTINCT messageID) FROM message")
+        }
+        #expect(distinct == Int64(total))
+        #expect(try stack.messageCount(user: kontakt.address) == 0, "every stored message was moved")
+        #expect(try stack.messageCount(user: kontakt.address, mailbox: "Kontakt/Behandlat") == total)
+    }
+
+    @Test func uidValidityChangeResynchronisesWithoutDuplicates() throws {
+        let folder = "Kontakt-In"
+        let kontakt = try KontaktInstance(stack: stack, imapOverrides: ["folders = [\"\(folder)\"]", "after_fetch = \"leave\""])
+        let batch = messages(3, to: kontakt.address)
+        try stack.append(batch, user: kontakt.address, mailbox: folder)
+        #expect(try kontakt.run("poll").status == 0)
+        #expect(try storedCount(kontakt) == 3)
+        // Recreate the folder: a new UIDVALIDITY, the same three messages plus one new one.
+        try stack.deleteMailbox(folder, user: kontakt.address)
+        try stack.append(batch + messages(1, to: kontakt.address), user: kontakt.address, mailbox: folder)
+        let result = try kontakt.run("poll", "--json")
+        #expect(result.status == 0, "\(result.stderr)")
+        #expect(result.stdout.contains("\"duplicates\" : 3"), "\(result.stdout)")
+        #expect(result.stdout.contains("\"stored\" : 1"), "\(result.stdout)")
+        #expect(try storedCount(kontakt) == 4)
+    }
+
+    @Test func oversizeMessageIsRecordedWithHeadersAndLeftOnTheServer() throws {
+        let kontakt = try KontaktInstance(stack: stack, imapOverrides: ["max_message_size = 50000"])
+        let big = testMessage(from: "stor@example.se", to: kontakt.address, subject: "Stor bilaga",
+                              body: String(repeating: "0123456789abcdef\n", count: 8000))
+        try stack.append([messages(2, to: kontakt.address)[1], big], user: kontakt.address)
+        let result = try kontakt.run("poll", "--json")
+        #expect(result.status == 0, "\(result.stderr)")
+        #expect(result.stdout.contains("\"oversize\" : 1"), "\(result.stdout)")
+        let oversize = try Store(path: kontakt.storePath).read { tx in try tx.messages(inState: .oversize) }
+        #expect(oversize.count == 1)
+        #expect(oversize.first?.subject == "Stor bilaga")
+        #expect(oversize.first?.size ?? 0 > 50000)
+        #expect(try stack.messageCount(user: kontakt.address) == 1, "the oversize message stays in INBOX")
+    }
+
+    @Test func malformedMessageIsQuarantinedAndThePollGoesOn() throws {
+        let kontakt = try KontaktInstance(stack: stack)
+        let garbage: [UInt8] = Array("\u{1}\u{2}binary garbage without any header\r\n\r\n".utf8) + [0, 0xFF, 0xFE, 0x0A]
+        let good = messages(2, to: kontakt.address)
+        try stack.append([good[0], garbage, good[1]], user: kontakt.address)
+        let result = try kontakt.run("poll", "--json")
+        #expect(result.status == 0, "\(result.stderr)")
+        #expect(result.stdout.contains("\"quarantined\" : 1"), "\(result.stdout)")
+        #expect(result.stdout.contains("\"stored\" : 3"), "\(result.stdout)")
+        struct Item: Decodable { var id: Int64; var defects: [String] }
+        let items = try kontakt.json([Item].self, "queue", "--quarantine")
+        #expect(items.count == 1)
+        #expect(items.first?.defects.isEmpty == false)
+        struct Conversation: Decodable { var id: Int64 }
+        #expect(try kontakt.json([Conversation].self, "queue").count == 2)
+    }
+
+    @Test func twoPollsAtOnceOneWaitsOutWithTempFail() throws {
+        let kontakt = try KontaktInstance(stack: stack)
+        try stack.append(messages(200, to: kontakt.address), user: kontakt.address)
+        let first = Process(), second = Process()
+        let secondErr = Pipe()
+        for p in [first, second] {
+            p.executableURL = URL(fileURLWithPath: Repo.binary)
+            p.arguments = ["--config", kontakt.configPath, "poll"]
+        }
+        second.standardError = secondErr
+        try first.run()
+        Thread.sleep(forTimeInterval: 0.15)
+        try second.run()
+        second.waitUntilExit()
+        first.waitUntilExit()
+        #expect(first.terminationStatus == 0)
+        #expect(second.terminationStatus == 75)
+        let line = String(decoding: secondErr.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+        #expect(line.contains("another kontakt run"), "\(line)")
+        #expect(try storedCount(kontakt) == 200)
+    }
+
+    @Test func serverWithoutMoveGetsCopyStoreAndUIDExpunge() throws {
+        let kontakt = try KontaktInstance(stack: stack, imapPort: stack.imapNoMovePort)
+        try stack.append(messages(5, to: kontakt.address), user: kontakt.address)
+        let result = try kontakt.run("poll")
+        #expect(result.status == 0, "\(result.stderr)")
+        #expect(try storedCount(kontakt) == 5)
+        #expect(try stack.messageCount(user: kontakt.address) == 0)
+        #expect(try stack.messageCount(user: kontakt.address, mailbox: "Kontakt/Behandlat") == 5)
+    }
+
+    @Test func firstPollImportsExistingMailAsBacklogWithoutReceipts() throws {
+        let kontakt = try KontaktInstance(stack: stack, acknowledge: true)
+        try stack.append(messages(3, to: kontakt.address), user: kontakt.address)
+        let result = try kontakt.run("poll", "--json")
+        #expect(result.stdout.contains("\"acknowledged\" : 0"), "\(result.stdout)")
+        let backlog = try Store(path: kontakt.storePath).read { tx in try tx.scalar("SELECT COUNT(*) FROM message WHERE isBacklog = 1") }
+        #expect(backlog == 3)
+        // Mail arriving after the first poll is new and gets a receipt.
+        try stack.append(messages(1, to: kontakt.address), user: kontakt.address)
+        let second = try kontakt.run("poll", "--json")
+        #expect(second.stdout.contains("\"acknowledged\" : 1"), "\(second.stdout)")
+    }
+
+    @Test func severalFoldersKeepIndependentState() throws {
+        let kontakt = try KontaktInstance(stack: stack, imapOverrides: ["folders = [\"INBOX\", \"Webbformulär\"]"])
+        try stack.append(messages(2, to: kontakt.address), user: kontakt.address)
+        try stack.append(messages(3, to: kontakt.address), user: kontakt.address, mailbox: "Webbformulär")
+        #expect(try kontakt.run("poll").status == 0)
+        #expect(try storedCount(kontakt) == 5)
+        try stack.append(messages(1, to: kontakt.address), user: kontakt.address, mailbox: "Webbformulär")
+        let again = try kontakt.run("poll", "--json")
+        #expect(again.stdout.contains("\"stored\" : 1"), "\(again.stdout)")
+        let boxes = try Store(path: kontakt.storePath).read { tx in try tx.scalar("SELECT COUNT(*) FROM mailbox") }
+        #expect(boxes == 2)
+        #expect(try stack.messageCount(user: kontakt.address, mailbox: "Webbformulär") == 0)
+    }
+}

@@ -1,0 +1,92 @@
+import Foundation
+import MailMessage
+import Routing
+import Store
+import Testing
+@testable import KontaktCore
+
+@Suite struct IngestorTests {
+    let config: KontaktConfig
+    let store: Store
+    let ingestor: Ingestor
+
+    init() throws {
+        config = try Fixtures.config()
+        store = try Store()
+        ingestor = Ingestor(router: try Router(config: config, corrections: []), config: config)
+    }
+
+    func ingest(_ raw: [UInt8], backlog: Bool = false) throws -> IngestOutcome {
+        try store.write { tx in try ingestor.ingest(raw, origin: InboundOrigin(isBacklog: backlog, receivedAt: Date()), in: tx) }
+    }
+
+    @Test func aReplyJoinsItsConversationByReferenceAndReopensIt() throws {
+        let first = try ingest(Fixtures.message(subject: "Fråga om materialet", body: "Var finns bilderna från seminariet?",
+                                                messageID: "q1@example.se"))
+        guard case .accepted(_, let conversationId, true) = first else { Issue.record("\(first)"); return }
+        try store.write { tx in
+            var c = try tx.conversation(id: conversationId)!
+            c.status = .answered
+            try tx.update(c)
+        }
+        let reply = try ingest(Fixtures.message(subject: "SV: Fråga om materialet", body: "Tack! En sak till.",
+                                                messageID: "q2@example.se", inReplyTo: "q1@example.se"))
+        #expect(reply == .accepted(messageId: 2, conversationId: conversationId, newConversation: false))
+        let c = try store.read { tx in try tx.conversation(id: conversationId) }!
+        #expect(c.status == .open, "a new inbound message reopens the conversation")
+        #expect(c.weakMatch == nil)
+        let events = try store.read { tx in try tx.events(ofConversation: conversationId) }.map(\.kind)
+        #expect(events == ["opened", "reopened"])
+    }
+
+    @Test func aStrangerUsingAThreadTagIsJoinedOnlyAsAWeakMatch() throws {
+        guard case .accepted(_, let id, _) = try ingest(Fixtures.message(subject: "Utvärderingen", body: "Länken fungerar inte.")) else {
+            Issue.record("not accepted"); return
+        }
+        let outcome = try ingest(Fixtures.message(from: "okand@example.com", name: "Okänd",
+                                                  subject: "SV: [Kontakt #\(id)] Utvärderingen", body: "Hej, jag har också en fråga."))
+        guard case .accepted(_, let joined, _) = outcome else { Issue.record("\(outcome)"); return }
+        #expect(joined == id)
+        #expect(try store.read { tx in try tx.conversation(id: id) }?.weakMatch != nil)
+    }
+
+    @Test func outOfOfficeRepliesAreStoredAsRobotsOutsideTheQueue() throws {
+        let outcome = try ingest(Fixtures.message(subject: "Automatiskt svar: Materialet", body: "Jag är ledig till och med måndag.",
+                                                  headers: ["Auto-Submitted: auto-replied"]))
+        guard case .robot(_, let kind) = outcome else { Issue.record("\(outcome)"); return }
+        #expect(kind == TopicCatalog.autoReply)
+        #expect(try store.read { tx in try tx.queue(statuses: [.open]) }.isEmpty)
+    }
+
+    @Test func aMessageWithoutSenderIsQuarantinedNotLost() throws {
+        let raw = Array("Subject: ingen avsändare\r\n\r\nhej\r\n".utf8)
+        guard case .quarantined(let id, let reasons) = try ingest(raw) else { Issue.record("not quarantined"); return }
+        #expect(reasons.contains("no sender address"))
+        #expect(try store.read { tx in try tx.message(id: id) }?.raw == Data(raw), "the raw bytes are kept for replay")
+    }
+
+    @Test func theSameBytesTwiceAreADuplicate() throws {
+        let raw = Fixtures.message(subject: "Hej", body: "En fråga om chefens dag.")
+        _ = try ingest(raw)
+        guard case .duplicate = try ingest(raw) else { Issue.record("expected a duplicate"); return }
+    }
+
+    @Test func swedishInquiryIsClassifiedAndItsLanguageNoted() throws {
+        guard case .accepted(_, let id, _) = try ingest(Fixtures.message(
+            subject: "Har inte fått materialet",
+            body: "Hej, jag var på Chefens dag men har inte fått presentationerna och bilderna från seminarierna. Kan ni skicka dem?"))
+        else { Issue.record("not accepted"); return }
+        let c = try store.read { tx in try tx.conversation(id: id) }!
+        #expect(c.topic == "material", "confidence \(c.confidence)")
+        #expect(c.language == "sv")
+        #expect(c.senderKind == "resident")
+    }
+
+    @Test func colleaguesAreRecognisedByDomain() throws {
+        guard case .accepted(_, let id, _) = try ingest(Fixtures.message(from: "per@kommun.example.se", subject: "Fråga",
+                                                                          body: "Hej, en fråga om dagen.")) else {
+            Issue.record("not accepted"); return
+        }
+        #expect(try store.read { tx in try tx.conversation(id: id) }?.senderKind == "colleague")
+    }
+}

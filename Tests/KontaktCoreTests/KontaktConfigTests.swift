@@ -1,0 +1,63 @@
+import Foundation
+import Testing
+@testable import KontaktCore
+
+@Suite struct KontaktConfigTests {
+    @Test func defaultsAndResolvedPaths() throws {
+        let config = try Fixtures.config()
+        #expect(config.imap.folders == ["INBOX"])
+        #expect(config.imap.afterFetch == .move)
+        #expect(config.imap.processedFolder == "Kontakt/Behandlat")
+        #expect(config.imap.maxMessageSize == 25 * 1024 * 1024)
+        #expect(config.identity.messageIDDomain == "kommun.example.se")
+        #expect(config.storePath == Fixtures.repo + "/kontakt.sqlite")
+        #expect(config.tls.verify)
+    }
+
+    @Test func aMissingKeyIsNamed() {
+        #expect(throws: ConfigError.self) { try KontaktConfig.parse("[imap]\nurl = \"imaps://h/INBOX\"\n", file: "k.toml") }
+        do {
+            _ = try KontaktConfig.parse("[imap]\nurl = \"imaps://h/INBOX\"\n", file: "k.toml")
+        } catch {
+            #expect(error.description == "k.toml: [imap] username is missing")
+        }
+    }
+
+    @Test func aMisspeltKeyIsRefusedNotIgnored() {
+        do {
+            _ = try Fixtures.config("[smtp]\nurl = \"smtps://s.example.se\"\npasword_file = \"x\"")
+            Issue.record("expected an error")
+        } catch {
+            #expect("\(error)".contains("unknown key pasword_file in [smtp]"))
+        }
+    }
+
+    @Test func plainTextSchemesAreRefused() {
+        #expect(throws: ConfigError.self) {
+            try KontaktConfig.parse("[imap]\nurl = \"http://h/INBOX\"\nusername = \"u\"\n[identity]\naddress = \"a@b.se\"", file: "k.toml")
+        }
+    }
+
+    @Test func wrongTypesSayWhatTheyShouldBe() {
+        do {
+            _ = try Fixtures.config("[retention]\ndays = \"ett år\"")
+            Issue.record("expected an error")
+        } catch {
+            #expect("\(error)".contains("[retention] days must be a whole number"))
+        }
+    }
+
+    @Test func passwordComesFromFileOrEnvironmentNeverElsewhere() throws {
+        let dir = NSTemporaryDirectory() + UUID().uuidString
+        try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
+        try "hemligt\n".write(toFile: dir + "/pw", atomically: true, encoding: .utf8)
+        var config = try Fixtures.config()
+        #expect(throws: ConfigError.self) { try config.imapConnection(environment: [:]) }
+        #expect(try config.imapConnection(environment: ["KONTAKT_IMAP_PASSWORD": "env"]).password == "env")
+        config.imap.passwordFile = dir + "/pw"
+        let connection = try config.imapConnection(environment: [:])
+        #expect(connection.password == "hemligt", "the trailing newline is not part of the secret")
+        #expect(!connection.description.contains("hemligt"))
+        #expect(connection.requireTLS, "STARTTLS is required off loopback")
+    }
+}
