@@ -18,11 +18,6 @@ struct Kontakt: AsyncParsableCommand {
             CheckCommand.self,
             PollCommand.self,
             QueueCommand.self,
-            SendCommand.self,
-            OutboxCommand.self,
-            RetryCommand.self,
-            CancelCommand.self,
-            CampaignCommand.self,
             ShowCommand.self,
             ReplyCommand.self,
             AnswerCommand.self,
@@ -40,6 +35,11 @@ struct Kontakt: AsyncParsableCommand {
             ExportCommand.self,
             ForgetCommand.self,
             PurgeCommand.self,
+            SendCommand.self,
+            OutboxCommand.self,
+            RetryCommand.self,
+            CancelCommand.self,
+            CampaignCommand.self,
         ]
     )
 

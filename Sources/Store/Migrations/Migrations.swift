@@ -8,7 +8,7 @@ enum Migrations {
         var migrator = DatabaseMigrator()
         migrator.registerMigration("1 mail, conversations, outbox, campaigns", migrate: createV1)
         migrator.registerMigration("2 retention bookkeeping", migrate: createV2Operations)
-        migrator.registerMigration("3 send: handover and deferral times", migrate: createV2Send)
+        migrator.registerMigration("3 send: handover and deferral times", migrate: createV3Send)
         return migrator
     }
 }

@@ -32,7 +32,7 @@ public struct OutboxRecord: Codable, Sendable, FetchableRecord, MutablePersistab
     /// JSON array of per-recipient replies.
     public var recipientResults: String = "[]"
     public var createdBy: String = "director"
-    /// When the final dot went to the server (see Migration2Send). Cleared when the server confirms;
+    /// When the final dot went to the server (see Migration3Send). Cleared when the server confirms;
     /// on a `sent` entry it therefore means "recorded as sent without the server's 250".
     public var handedOverAt: Date?
     /// When the current run of deferrals began; nil unless deferred.

@@ -8,7 +8,7 @@ import GRDB
 ///   accepted, so it is recorded as sent-but-unconfirmed instead of being sent twice.
 /// - `deferredSince`: the start of the current run of temporary failures; `[smtp]
 ///   max_retry_hours` is counted from here, so a manual `retry` gets a fresh allowance.
-func createV2Send(_ db: Database) throws {
+func createV3Send(_ db: Database) throws {
     try db.execute(sql: """
         ALTER TABLE outbox ADD COLUMN handedOverAt DATETIME;
         ALTER TABLE outbox ADD COLUMN deferredSince DATETIME;
