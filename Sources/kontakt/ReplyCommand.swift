@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import KontaktCore
+import Logging
 import MailMessage
 import Store
 
@@ -22,6 +23,8 @@ struct ReplyCommand: ParsableCommand {
             that topic (each rendered for its own sender and language). Kontakt says how many and
             asks first; --yes answers for scripts, and without a terminal it refuses unless --yes.
 
+            Replies wait in the outbox for `kontakt send` (cron); --send sends them at once.
+
             A template with a syntax error or an unknown variable is refused with its file and
             line before anything is queued.
 
@@ -31,6 +34,7 @@ struct ReplyCommand: ParsableCommand {
               kontakt reply 12 -m "Hej! Bilderna kommer på fredag."
               kontakt reply 12 --file svar.txt --dry-run
               kontakt reply 12 --template material --as-is
+              kontakt reply 12 -m "Tack, vi återkommer." --send
               kontakt reply --topic material --template material --attach chefens-dag.pdf
               kontakt reply --topic material --template material --yes
             """
@@ -46,6 +50,7 @@ struct ReplyCommand: ParsableCommand {
     @Flag(help: "Queue the template's text without opening an editor.") var asIs = false
     @Flag(help: "Print the exact message instead of queuing it.") var dryRun = false
     @Flag(help: "Do not ask before replying to a whole topic.") var yes = false
+    @Flag(help: "Send at once over SMTP instead of waiting for the next `kontakt send`.") var send = false
     @Flag(help: "Print what was queued as JSON.") var json = false
 
     func validate() throws {
@@ -77,7 +82,7 @@ struct ReplyCommand: ParsableCommand {
             let desk = ReplyDesk(config: session.config, store: session.store, catalog: try session.catalog())
             let attachments = try ReplyDesk.attachments(paths: attach)
             if let topic {
-                try replyToTopic(topic, desk: desk, attachments: attachments)
+                try replyToTopic(topic, desk: desk, attachments: attachments, session: session)
                 return
             }
             let id = self.id!.value
@@ -105,10 +110,11 @@ struct ReplyCommand: ParsableCommand {
             let entry = try desk.queue(id, body: body, subject: subject, attachments: attachments,
                                        template: message == nil && file == nil ? (template ?? "topic") : nil)
             report([entry])
+            if send { try sendNow([entry], session: session) }
         }
     }
 
-    private func replyToTopic(_ topic: String, desk: ReplyDesk, attachments: [OutgoingAttachment]) throws {
+    private func replyToTopic(_ topic: String, desk: ReplyDesk, attachments: [OutgoingAttachment], session: Session) throws {
         let catalog = desk.catalog
         guard catalog.topic(id: topic) != nil else {
             throw Failure("unknown topic \"\(topic)\" — choose one of: \(catalog.ids.joined(separator: ", ")), osorterad")
@@ -132,7 +138,21 @@ struct ReplyCommand: ParsableCommand {
                 throw Failure("nothing queued")
             }
         }
-        report(try desk.queueToTopic(topic, template: template!, attachments: attachments))
+        let entries = try desk.queueToTopic(topic, template: template!, attachments: attachments)
+        report(entries)
+        if send { try sendNow(entries, session: session) }
+    }
+
+    /// `--send`: the queued entries go out now, through the same outbox as `kontakt send`
+    /// (same lock, same exactly-once bookkeeping), and nothing else that waits in it.
+    private func sendNow(_ entries: [OutboxRecord], session: Session) throws {
+        let outbox = Outbox(config: session.config, store: session.store, logger: Logger(label: "reply"))
+        let summary = try outbox.send(ids: entries.compactMap(\.id))
+        if !json && !global.quiet {
+            print("skickat \(summary.sent), uppskjutet \(summary.deferred), misslyckat \(summary.failed)"
+                  + " (sent, deferred, failed; see `kontakt outbox`)")
+        }
+        if let error = summary.exitError { throw error }
     }
 
     private func report(_ entries: [OutboxRecord]) {
