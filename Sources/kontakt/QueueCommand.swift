@@ -56,7 +56,13 @@ struct QueueCommand: ParsableCommand {
             }
             let catalog = try Router.topicCatalog(config: config)
             let statuses: [ConversationRecord.Status] = all ? [.open, .answered, .closed] : [.open]
+            // The director reads topics in the catalog's order (the day, the four seminars, material,
+            // evaluation, other), then osorterad; within a topic the store's order, oldest first.
+            let order = Dictionary(uniqueKeysWithValues: (catalog.ids + [TopicCatalog.unsorted]).enumerated().map { ($1, $0) })
             let rows = try store.read { tx in try tx.queue(statuses: statuses, topic: topic) }
+                .enumerated()
+                .sorted { (order[$0.element.conversation.topic] ?? .max, $0.offset) < (order[$1.element.conversation.topic] ?? .max, $1.offset) }
+                .map(\.element)
             if json {
                 print(try JSONOutput.string(rows.map { QueueItem($0, catalog: catalog) }))
                 return
