@@ -73,7 +73,7 @@ struct OutboxFixture {
     let conversationId: Int64
 
     init(_ answers: [ScriptedTransport.Answer] = [], maxAgeHours: Double = 48) throws {
-        store = try Store(inMemory: ())
+        store = try Store()
         transport = ScriptedTransport(answers)
         directory = NSTemporaryDirectory() + "kontakt-outbox-" + UUID().uuidString.prefix(8)
         try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
@@ -181,6 +181,21 @@ struct OutboxTests {
         #expect(kinds.contains("reply-failed") && kinds.contains("reopened"))
         let listed = try f.outbox.entries()
         #expect(listed.map(\.id) == [id] && listed[0].state == "failed")
+    }
+
+    @Test func allRecipientsRefusedIsJudgedByTheirRepliesNotByCurlsSendError() throws {
+        // What libcurl 7.88 really reports: CURLE_SEND_ERROR, then the 221 to its QUIT.
+        var error = SMTPError(kind: .unreachable, message: "SMTP: RCPT failed: 550 (curl 55); server said: 221 2.0.0 Bye")
+        error.recipients = [SMTPRecipientResult(address: "avvisad@kommun.example.se", code: 550, reply: "550 5.1.1 rejected")]
+        var temporary = error
+        temporary.recipients = [SMTPRecipientResult(address: "uppskjuten@kommun.example.se", code: 450, reply: "450 4.2.0 later")]
+        let f = try OutboxFixture([.refuse(error), .refuse(temporary)])
+        let refused = try f.enqueueReply(to: "avvisad@kommun.example.se")
+        let later = try f.enqueueReply(to: "uppskjuten@kommun.example.se")
+        let summary = try f.outbox.sendDue()
+        #expect(summary.exitError == nil, "a refused recipient does not stop the run")
+        #expect(try f.entry(refused).state == .failed)
+        #expect(try f.entry(later).state == .deferred)
     }
 
     @Test func temporaryRefusalBacksOffThenGivesUp() throws {
