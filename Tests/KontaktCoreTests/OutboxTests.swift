@@ -357,6 +357,43 @@ struct OutboxTests {
         #expect(throws: KontaktError.self) { try f.outbox.cancel(id: 999) }
     }
 
+    @Test func sentCopyGoesToTheSentFolderAndItsFailureIsOnlyNoted() throws {
+        final class Copier: SentFolderCopier {
+            var copies: [[UInt8]] = []
+            var fail = false
+            func copy(_ message: any UploadSource) throws {
+                if fail { throw SMTPError(kind: .other, message: "APPEND refused") }
+                var bytes = [UInt8](repeating: 0, count: Int(message.size))
+                _ = try bytes.withUnsafeMutableBytes { try message.read(into: $0) }
+                copies.append(bytes)
+            }
+        }
+        let f = try OutboxFixture()
+        let copier = Copier()
+        let outbox = Outbox(store: f.store, settings: f.outbox.settings, logger: Logger(label: "t"), sentFolder: copier) { f.transport }
+        try f.enqueueReply()
+        #expect(try outbox.sendDue().sent == 1)
+        #expect(copier.copies == [f.transport.sent[0].bytes])
+        copier.fail = true
+        let second = try f.enqueueReply()
+        let summary = try outbox.sendDue()
+        #expect(summary.sent == 1 && summary.sentCopiesFailed == 1)
+        #expect(try f.entry(second).state == .sent)
+        let kinds = try f.store.read { tx in try tx.events(ofConversation: f.conversationId).map(\.kind) }
+        #expect(kinds.contains("sent-copy-failed"))
+    }
+
+    @Test func dailyLimitStopsTheBatchQuietly() throws {
+        let f = try OutboxFixture()
+        var settings = f.outbox.settings
+        settings.messagesPerDay = 2
+        let outbox = Outbox(store: f.store, settings: settings, logger: Logger(label: "t")) { f.transport }
+        for _ in 0..<3 { try f.enqueueReply() }
+        let summary = try outbox.sendDue()
+        #expect(summary.sent == 2 && summary.exitError == nil)
+        #expect(try f.outbox.entries().map(\.state) == ["queued"])
+    }
+
     @Test func ratePacingSleepsBetweenMessages() throws {
         let f = try OutboxFixture()
         var settings = f.outbox.settings
