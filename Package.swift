@@ -66,7 +66,7 @@ let package = Package(
         // Benchmarks that BENCHMARKS.md reports; never part of the test suite.
         .executableTarget(
             name: "kontakt-bench",
-            dependencies: ["MailMessage", "KontaktCore"]
+            dependencies: ["MailMessage", "KontaktCore", "Store"]
         ),
         .testTarget(name: "MailMessageTests", dependencies: ["MailMessage"], resources: [.copy("Corpus")]),
         .testTarget(name: "RoutingTests", dependencies: ["Routing", "MailMessage"], exclude: ["HeldOut"]),

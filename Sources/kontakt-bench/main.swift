@@ -1,6 +1,7 @@
 // kontakt-bench: the benchmarks behind BENCHMARKS.md. Never part of the test suite.
 //
 //   kontakt-bench parse DIR [N]   parse every file in DIR N times (default 3); print messages/s and MB/s
+//   kontakt-bench send-queue ...  fill an outbox for scripts/bench-send.sh (SendBench.swift)
 //
 // Files are read into memory first so that only parsing is timed, as scripts/bench-parse.py does.
 // Each parse also produces the body text and the decoded attachments (the parser does this eagerly)
@@ -14,6 +15,7 @@ func usage() -> Never {
 }
 
 let args = CommandLine.arguments
+if args.count >= 2, args[1] == "send-queue" { SendBench.run(Array(args.dropFirst(2))); exit(0) }
 guard args.count >= 3, args[1] == "parse" else { usage() }
 let dir = URL(fileURLWithPath: args[2])
 let rounds = args.count >= 4 ? (Int(args[3]) ?? 3) : 3

@@ -8,10 +8,7 @@ struct OutboxCommand: ParsableCommand {
         commandName: "outbox",
         abstract: "List what waits to be sent, what was deferred and what failed, with the server's answer.",
         discussion: """
-            Shows queued, deferred and failed entries and those sent without the server's
-            confirmation (a run was killed between the final dot and the reply). Each line gives
-            the id for `kontakt retry ID` and `kontakt cancel ID`, the attempts, when the next
-            attempt is due, and the last answer from the server per recipient.
+            Shows queued, deferred and failed entries and those sent without the server's confirmation (a run was killed between the final dot and the reply). Each line gives the id for `kontakt retry ID` and `kontakt cancel ID`, the attempts, when the next attempt is due, and the last answer from the server per recipient.
 
             Examples:
               kontakt outbox
@@ -58,9 +55,7 @@ struct RetryCommand: ParsableCommand {
         commandName: "retry",
         abstract: "Send a deferred, failed, cancelled or unconfirmed outbox entry again at the next `send`.",
         discussion: """
-            Makes the entry due now with a fresh [smtp] max_retry_hours allowance; run
-            `kontakt send` (or wait for cron) to send it. Entries the server confirmed cannot be
-            retried: queue a new reply instead.
+            Makes the entry due now with a fresh [smtp] max_retry_hours allowance; run `kontakt send` (or wait for cron) to send it. Entries the server confirmed cannot be retried: queue a new reply instead.
 
             Examples:
               kontakt retry 17
@@ -88,8 +83,7 @@ struct CancelCommand: ParsableCommand {
         commandName: "cancel",
         abstract: "Cancel a queued, deferred or failed outbox entry so it is never sent.",
         discussion: """
-            The entry stays in the outbox as `cancelled` (see `kontakt outbox --all`) and can be
-            brought back with `kontakt retry ID`.
+            The entry stays in the outbox as `cancelled` (see `kontakt outbox --all`) and can be brought back with `kontakt retry ID`.
 
             Examples:
               kontakt cancel 17

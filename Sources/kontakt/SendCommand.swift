@@ -8,20 +8,11 @@ struct SendCommand: ParsableCommand {
         commandName: "send",
         abstract: "Send everything due in the outbox over SMTP (one connection for the batch).",
         discussion: """
-            Made for cron, after `poll`: silent on success. Replies, receipts and campaign mail that
-            are queued, or deferred and due again, go out over one SMTP connection; each entry's
-            state is committed the moment the server answers. A 4xx, or connection or TLS trouble,
-            defers the message (retried after 1, 2, 4 ... minutes, at most hourly, for up to
-            [smtp] max_retry_hours); a 5xx fails it, and a failed reply reopens its conversation.
+            Made for cron, after `poll`: silent on success. Replies, receipts and campaign mail that are queued, or deferred and due again, go out over one SMTP connection; each entry's state is committed the moment the server answers. A 4xx, or connection or TLS trouble, defers the message (retried after 1, 2, 4 ... minutes, at most hourly, for up to [smtp] max_retry_hours); a 5xx fails it, and a failed reply reopens its conversation.
 
-            Exit status: 0 when the run got through its list (even if some entries were deferred
-            or failed: see `kontakt outbox`); 75 when it could not proceed for a temporary reason
-            (server unreachable, TLS trouble, another send running) — cron simply runs it again;
-            1 when a human must act (login refused, certificate not trusted, config wrong).
+            Exit status: 0 when the run got through its list (even if some entries were deferred or failed: see `kontakt outbox`); 75 when it could not proceed for a temporary reason (server unreachable, TLS trouble, another send running) — cron simply runs it again; 1 when a human must act (login refused, certificate not trusted, config wrong).
 
-            A run killed mid-batch loses nothing: the next run resends an entry the server never
-            received in full, and records one whose final dot had already gone as sent but
-            unconfirmed (listed by `kontakt outbox`), instead of risking a second copy.
+            A run killed mid-batch loses nothing: the next run resends an entry the server never received in full, and records one whose final dot had already gone as sent but unconfirmed (listed by `kontakt outbox`), instead of risking a second copy.
 
             Examples:
               kontakt send

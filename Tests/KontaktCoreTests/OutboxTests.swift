@@ -183,6 +183,21 @@ struct OutboxTests {
         #expect(listed.map(\.id) == [id] && listed[0].state == "failed")
     }
 
+    @Test func allRecipientsRefusedIsJudgedByTheirRepliesNotByCurlsSendError() throws {
+        // What libcurl 7.88 really reports: CURLE_SEND_ERROR, then the 221 to its QUIT.
+        var error = SMTPError(kind: .unreachable, message: "SMTP: RCPT failed: 550 (curl 55); server said: 221 2.0.0 Bye")
+        error.recipients = [SMTPRecipientResult(address: "avvisad@kommun.example.se", code: 550, reply: "550 5.1.1 rejected")]
+        var temporary = error
+        temporary.recipients = [SMTPRecipientResult(address: "uppskjuten@kommun.example.se", code: 450, reply: "450 4.2.0 later")]
+        let f = try OutboxFixture([.refuse(error), .refuse(temporary)])
+        let refused = try f.enqueueReply(to: "avvisad@kommun.example.se")
+        let later = try f.enqueueReply(to: "uppskjuten@kommun.example.se")
+        let summary = try f.outbox.sendDue()
+        #expect(summary.exitError == nil, "a refused recipient does not stop the run")
+        #expect(try f.entry(refused).state == .failed)
+        #expect(try f.entry(later).state == .deferred)
+    }
+
     @Test func temporaryRefusalBacksOffThenGivesUp() throws {
         let temp = SMTPError(kind: .temporaryRejection, message: "450 try later", replyCode: 450)
         let f = try OutboxFixture([.refuse(temp), .refuse(temp), .refuse(temp)], maxAgeHours: 1)
@@ -340,6 +355,43 @@ struct OutboxTests {
         #expect(throws: KontaktError.self) { try f.outbox.retry(id: id) }
         #expect(throws: KontaktError.self) { try f.outbox.cancel(id: id) }
         #expect(throws: KontaktError.self) { try f.outbox.cancel(id: 999) }
+    }
+
+    @Test func sentCopyGoesToTheSentFolderAndItsFailureIsOnlyNoted() throws {
+        final class Copier: SentFolderCopier {
+            var copies: [[UInt8]] = []
+            var fail = false
+            func copy(_ message: any UploadSource) throws {
+                if fail { throw SMTPError(kind: .other, message: "APPEND refused") }
+                var bytes = [UInt8](repeating: 0, count: Int(message.size))
+                _ = try bytes.withUnsafeMutableBytes { try message.read(into: $0) }
+                copies.append(bytes)
+            }
+        }
+        let f = try OutboxFixture()
+        let copier = Copier()
+        let outbox = Outbox(store: f.store, settings: f.outbox.settings, logger: Logger(label: "t"), sentFolder: copier) { f.transport }
+        try f.enqueueReply()
+        #expect(try outbox.sendDue().sent == 1)
+        #expect(copier.copies == [f.transport.sent[0].bytes])
+        copier.fail = true
+        let second = try f.enqueueReply()
+        let summary = try outbox.sendDue()
+        #expect(summary.sent == 1 && summary.sentCopiesFailed == 1)
+        #expect(try f.entry(second).state == .sent)
+        let kinds = try f.store.read { tx in try tx.events(ofConversation: f.conversationId).map(\.kind) }
+        #expect(kinds.contains("sent-copy-failed"))
+    }
+
+    @Test func dailyLimitStopsTheBatchQuietly() throws {
+        let f = try OutboxFixture()
+        var settings = f.outbox.settings
+        settings.messagesPerDay = 2
+        let outbox = Outbox(store: f.store, settings: settings, logger: Logger(label: "t")) { f.transport }
+        for _ in 0..<3 { try f.enqueueReply() }
+        let summary = try outbox.sendDue()
+        #expect(summary.sent == 2 && summary.exitError == nil)
+        #expect(try f.outbox.entries().map(\.state) == ["queued"])
     }
 
     @Test func ratePacingSleepsBetweenMessages() throws {

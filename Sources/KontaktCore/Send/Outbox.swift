@@ -208,6 +208,15 @@ public final class Outbox {
     /// What an SMTP failure does to the entry and to the batch.
     private func handle(_ error: SMTPError, entry: OutboxRecord, summary: inout SendSummary) throws(KontaktError) -> SendSummary.Stop? {
         let id = entry.id!
+        var error = error
+        // When every RCPT was refused, libcurl fails with "send error" and says QUIT; the
+        // recipients' own replies are what the message's fate depends on (any 4xx: try again).
+        if !error.recipients.isEmpty, error.recipients.allSatisfy({ !$0.accepted }) {
+            let temporary = error.recipients.contains { (400..<500).contains($0.code) }
+            error.kind = temporary ? .temporaryRejection : .permanentRejection
+            error.replyCode = error.recipients.last?.code
+            error.message = "SMTP: every recipient was refused"
+        }
         let results = RecipientResult.encodeList(error.recipients)
         // Dropped after the final dot without an answer: as ambiguous as a kill, resolved the same way.
         if error.replyCode == nil, [.unreachable, .tls, .other].contains(error.kind),
