@@ -6,7 +6,7 @@ import Testing
 
 /// Issue 7: sending through the real Postfix, read back over the real Dovecot.
 ///
-/// Serialized: one test stops Postfix, which would disturb the others.
+/// The test that stops Postfix lives in `SendingOutageTests`, which scripts/test runs alone.
 @Suite(.enabled(if: MailStack.available), .serialized)
 struct SendingTests {
     let stack = MailStack.shared!
@@ -106,34 +106,6 @@ struct SendingTests {
         #expect(after.map(\.direction) == [.inbound, .outbound, .inbound])
         conversation = try #require(try store.read { tx in try tx.conversation(id: conversationId) })
         #expect(conversation.status == .open, "an answer reopens the conversation")
-    }
-
-    @Test func postfixStoppedDefersAndTheRestartedServerGetsItOnce() throws {
-        let kontakt = try KontaktInstance(stack: stack)
-        let resident = MailStack.uniqueAddress("bo", domain: "example.se")
-        let (conversationId, _) = try question(to: kontakt, from: resident)
-        let entry = try queueReply(kontakt, conversationId: conversationId, body: "Svar medan Postfix är nere.")
-        try stack.control("stop", "postfix")
-        let down: ProcessResult
-        do {
-            defer { try? stack.control("start", "postfix") }
-            down = try kontakt.run("send")
-        }
-        #expect(down.status == 75, "a run that cannot reach the server exits 75: \(down.stderr)")
-        #expect(down.stderr.split(separator: "\n").count == 1, "one line on stderr: \(down.stderr)")
-        let listed = try kontakt.json([Entry].self, "outbox")
-        #expect(listed.map(\.id) == [entry.id!])
-        #expect(listed.first?.state == "deferred" && listed.first?.lastError?.isEmpty == false)
-
-        // Back up: not due yet (backoff), so the director retries it now.
-        #expect(try kontakt.json(Summary.self, "send").sent == 0)
-        #expect(try kontakt.run("retry", "\(entry.id!)").status == 0)
-        #expect(try kontakt.json(Summary.self, "send").sent == 1)
-        _ = try stack.waitForMessages(user: resident, count: 1)
-        #expect(try kontakt.json(Summary.self, "send").sent == 0)
-        Thread.sleep(forTimeInterval: 1.5)
-        #expect(try stack.messageCount(user: resident) == 1, "sent exactly once")
-        #expect(try kontakt.json([Entry].self, "outbox").isEmpty)
     }
 
     @Test func permanentlyRefusedRecipientFailsVisiblyAndReopensTheThread() throws {
@@ -247,5 +219,41 @@ struct SendingTests {
         #expect(total == 200, "every message delivered exactly once, got \(total)")
         #expect(Set(seen.keys) == Set(expected.keys))
         #expect(seen.values.allSatisfy { $0 == 1 }, "duplicates: \(seen.filter { $0.value > 1 }.count)")
+    }
+}
+
+/// Postfix stopped in the middle: a suite of its own, because stopping the shared server would
+/// break the protocol tests running beside it (scripts/test runs *OutageTests alone, first).
+@Suite(.enabled(if: MailStack.available), .serialized)
+struct SendingOutageTests {
+    let stack = MailStack.shared!
+    let helpers = SendingTests()
+
+    @Test func postfixStoppedDefersAndTheRestartedServerGetsItOnce() throws {
+        let kontakt = try KontaktInstance(stack: stack)
+        let resident = MailStack.uniqueAddress("bo", domain: "example.se")
+        let (conversationId, _) = try helpers.question(to: kontakt, from: resident)
+        let entry = try helpers.queueReply(kontakt, conversationId: conversationId, body: "Svar medan Postfix är nere.")
+        try stack.control("stop", "postfix")
+        let down: ProcessResult
+        do {
+            defer { try? stack.control("start", "postfix") }
+            down = try kontakt.run("send")
+        }
+        #expect(down.status == 75, "a run that cannot reach the server exits 75: \(down.stderr)")
+        #expect(down.stderr.split(separator: "\n").count == 1, "one line on stderr: \(down.stderr)")
+        let listed = try kontakt.json([SendingTests.Entry].self, "outbox")
+        #expect(listed.map(\.id) == [entry.id!])
+        #expect(listed.first?.state == "deferred" && listed.first?.lastError?.isEmpty == false)
+
+        // Back up: not due yet (backoff), so the director retries it now.
+        #expect(try kontakt.json(SendingTests.Summary.self, "send").sent == 0)
+        #expect(try kontakt.run("retry", "\(entry.id!)").status == 0)
+        #expect(try kontakt.json(SendingTests.Summary.self, "send").sent == 1)
+        _ = try stack.waitForMessages(user: resident, count: 1)
+        #expect(try kontakt.json(SendingTests.Summary.self, "send").sent == 0)
+        Thread.sleep(forTimeInterval: 1.5)
+        #expect(try stack.messageCount(user: resident) == 1, "sent exactly once")
+        #expect(try kontakt.json([SendingTests.Entry].self, "outbox").isEmpty)
     }
 }

@@ -96,9 +96,31 @@ struct MailStack: Sendable {
     }
 
     /// Runs `scripts/mailstack ARGS` (stop/start a service for outage tests).
+    ///
+    ///
+    /// Run with posix_spawn and waitpid rather than Foundation's Process, and with output to a
+    /// log file rather than a pipe: the daemons the script starts inherit its descriptors, so a
+    /// pipe would never close, and Foundation's Process was seen never to notice the script's exit.
     func control(_ arguments: String...) throws {
-        let result = try ProcessRunner.run(Repo.root + "/scripts/mailstack", arguments, environment: ["KONTAKT_STACK_DIR": directory])
-        guard result.status == 0 else { throw StackError("scripts/mailstack \(arguments.joined(separator: " ")) failed: \(result.stderr)") }
+        let log = directory + "/control.log"
+        let script = Repo.root + "/scripts/mailstack"
+        let command = ([script] + arguments).map { "'\($0)'" }.joined(separator: " ") + " >>'\(log)' 2>&1 </dev/null"
+        var pid: pid_t = 0
+        let words: [String] = ["/bin/sh", "-c", command]
+        let argv: [UnsafeMutablePointer<CChar>?] = words.map { strdup($0) } + [nil]
+        defer { argv.forEach { free($0) } }
+        var env = ProcessInfo.processInfo.environment
+        env["KONTAKT_STACK_DIR"] = directory
+        let envp: [UnsafeMutablePointer<CChar>?] = env.map { strdup("\($0.key)=\($0.value)") } + [nil]
+        defer { envp.forEach { free($0) } }
+        let rc = posix_spawn(&pid, "/bin/sh", nil, nil, argv, envp)
+        guard rc == 0 else { throw StackError("cannot run scripts/mailstack: \(rc)") }
+        var status: Int32 = 0
+        while waitpid(pid, &status, 0) == -1 && errno == EINTR {}
+        guard status == 0 else {
+            let text = (try? String(contentsOfFile: log, encoding: .utf8)) ?? ""
+            throw StackError("scripts/mailstack \(arguments.joined(separator: " ")) failed: \(text.suffix(500))")
+        }
     }
 }
 
