@@ -41,7 +41,7 @@ public enum SenderKindClassifier {
         let lower = words.map { $0.lowercased() }
         for start in lower.indices {
             for cue in caseInsensitiveCues where start + cue.count <= lower.count {
-                if Array(lower[start..<(start + cue.count)]) == cue { return true }
+                if lower[start..<(start + cue.count)].elementsEqual(cue) { return true }
             }
             // "Org.nr556677-8899" written without a space.
             if lower[start].hasPrefix("org.nr"), lower[start].dropFirst(6).first?.isNumber == true { return true }

@@ -129,54 +129,52 @@ public final class Poller {
             let chunk = Array(uids[index..<min(index + config.imap.batchSize, uids.count)])
             index += chunk.count
             let oversize = Set(chunk.filter { (sizes[$0] ?? 0) > config.imap.maxMessageSize })
-            var bodies: [UInt32: [UInt8]] = [:]
-            if config.imap.fetchMode == .batch {
-                for group in Poller.batchGroups(chunk.filter { !oversize.contains($0) }, sizes: sizes) {
-                    do {
-                        bodies.merge(try imap.fetchBatch(uids: group, in: folder)) { a, _ in a }
-                    } catch {
-                        // The batch is an optimisation: whatever it did not deliver is fetched one
-                        // by one below, and a real outage will surface there.
-                        logger.info("batch fetch failed; fetching singly", metadata: ["error": "\(error.kind)"])
+            let groups = config.imap.fetchMode == .batch
+                ? Poller.batchGroups(chunk.filter { !oversize.contains($0) }, sizes: sizes) : []
+            let prefetcher = BodyPrefetcher(
+                imap: imap, plan: .init(uids: chunk, folder: folder, uidValidity: status.uidValidity,
+                                        headerOnly: oversize, batchMode: config.imap.fetchMode == .batch,
+                                        batchGroups: groups),
+                logger: logger)
+            prefetcher.start()
+            do {
+                // Whatever ends this chunk, the fetch thread is joined before the connection is used again.
+                defer { summary.batchFallbacks += prefetcher.finish() }
+                for uid in chunk {
+                    let origin = InboundOrigin(mailboxId: box.id, uidValidity: validity, uid: Int64(uid),
+                                               isBacklog: isBacklog, receivedAt: clock())
+                    let isOversize = oversize.contains(uid)
+                    guard case .body(let raw) = try prefetcher.take(uid) else {
+                        // Expunged by another client between SEARCH and FETCH: nothing to store.
+                        logger.info("message vanished before fetch", metadata: ["uid": "\(uid)"])
+                        box.highestUID = max(box.highestUID, Int64(uid))
+                        continue
                     }
-                }
-                summary.batchFallbacks += chunk.count - oversize.count - bodies.count
-            }
-            for uid in chunk {
-                let origin = InboundOrigin(mailboxId: box.id, uidValidity: validity, uid: Int64(uid),
-                                           isBacklog: isBacklog, receivedAt: clock())
-                let isOversize = oversize.contains(uid)
-                guard let raw = try fetchUnlessVanished(uid: uid, in: folder, uidValidity: status.uidValidity,
-                                                        headerOnly: isOversize, prefetched: bodies[uid]) else {
-                    // Expunged by another client between SEARCH and FETCH: nothing to store.
-                    logger.info("message vanished before fetch", metadata: ["uid": "\(uid)"])
-                    box.highestUID = max(box.highestUID, Int64(uid))
-                    continue
-                }
-                summary.fetched += 1
-                let outcome = try store.write { tx -> IngestOutcome? in
-                    guard !(try tx.hasMessage(mailboxId: box.id!, uidValidity: validity, uid: Int64(uid))) else { return nil }
-                    let outcome: IngestOutcome
-                    if isOversize {
-                        outcome = try ingestor.ingestOversize(header: raw, size: sizes[uid] ?? raw.count, origin: origin, in: tx)
-                    } else {
-                        outcome = try ingestor.ingest(raw, origin: origin, in: tx)
-                    }
-                    if case .accepted(let messageId, let conversationId, true) = outcome, let acknowledger {
-                        if try acknowledger.acknowledgeIfDue(conversationId: conversationId, messageId: messageId,
-                                                             isBacklog: isBacklog, in: tx, now: clock()) {
-                            summary.acknowledged += 1
+                    summary.fetched += 1
+                    let outcome = try store.write { tx -> IngestOutcome? in
+                        guard !(try tx.hasMessage(mailboxId: box.id!, uidValidity: validity, uid: Int64(uid))) else { return nil }
+                        let outcome: IngestOutcome
+                        if isOversize {
+                            outcome = try ingestor.ingestOversize(header: raw, size: sizes[uid] ?? raw.count, origin: origin, in: tx)
+                        } else {
+                            outcome = try ingestor.ingest(raw, origin: origin, in: tx)
                         }
+                        if case .accepted(let messageId, let conversationId, true) = outcome, let acknowledger {
+                            if try acknowledger.acknowledgeIfDue(conversationId: conversationId, messageId: messageId,
+                                                                 isBacklog: isBacklog, in: tx, now: clock()) {
+                                summary.acknowledged += 1
+                            }
+                        }
+                        // An oversize message stays in the folder for a human to deal with.
+                        if !isOversize { try tx.addServerAction(serverAction(name, validity, uid)) }
+                        var updated = box
+                        updated.highestUID = max(updated.highestUID, Int64(uid))
+                        try tx.save(updated)
+                        return outcome
                     }
-                    // An oversize message stays in the folder for a human to deal with.
-                    if !isOversize { try tx.addServerAction(serverAction(name, validity, uid)) }
-                    var updated = box
-                    updated.highestUID = max(updated.highestUID, Int64(uid))
-                    try tx.save(updated)
-                    return outcome
+                    box.highestUID = max(box.highestUID, Int64(uid))
+                    count(outcome, into: &summary)
                 }
-                box.highestUID = max(box.highestUID, Int64(uid))
-                count(outcome, into: &summary)
             }
             try carryOutServerActions(folder: folder, summary: &summary)
         }
@@ -212,18 +210,6 @@ public final class Poller {
         }
         if !current.isEmpty { groups.append(current) }
         return groups
-    }
-
-    /// The message's bytes, or nil when the server says it no longer exists.
-    private func fetchUnlessVanished(uid: UInt32, in folder: MailboxName, uidValidity: UInt32, headerOnly: Bool,
-                                     prefetched: [UInt8]?) throws(IMAPError) -> [UInt8]? {
-        if let prefetched, !headerOnly { return prefetched }
-        do {
-            return try imap.fetch(uid: uid, in: folder, uidValidity: uidValidity, section: headerOnly ? "HEADER" : nil)
-        } catch {
-            if error.kind == .notFound { return nil }
-            throw error
-        }
     }
 
     private func serverAction(_ folder: String, _ validity: Int64, _ uid: UInt32) -> ServerActionRecord {
