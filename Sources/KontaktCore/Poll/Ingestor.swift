@@ -60,6 +60,9 @@ public struct Ingestor {
         self.config = config
     }
 
+    /// How much of a message's new text routing reads (in Unicode scalars).
+    static let routingSampleLength = 20_000
+
     public static func contentHash(_ bytes: [UInt8]) -> String {
         SHA256.hash(data: bytes).map { String(format: "%02x", $0) }.joined()
     }
@@ -224,7 +227,10 @@ public struct Ingestor {
     private func openConversation(for record: MessageRecord, message: Message, in tx: StoreTransaction) throws -> ConversationRecord {
         let subject = record.subject
         let campaignTopic = try tx.campaignTopic(answeringAny: message.inReplyTo + message.references)
-        let classification = router.classify(subject: subject, text: record.newText)
+        // Routing reads the start of the new text only: a topic shows in the first screenfuls,
+        // and a hostile 25 MB text body must not cost seconds of tokenising.
+        let sample = String(record.newText.unicodeScalars.prefix(Ingestor.routingSampleLength))
+        let classification = router.classify(subject: subject, text: sample)
         var conversation = ConversationRecord(
             subject: subject, normalizedSubject: SubjectNormalizer.normalize(subject),
             topic: campaignTopic ?? classification.topic, confidence: campaignTopic == nil ? classification.confidence : 1,
@@ -232,9 +238,9 @@ public struct Ingestor {
         conversation.topicSource = campaignTopic == nil ? "classifier" : "campaign"
         conversation.contactName = record.fromName
         conversation.senderKind = SenderKindClassifier.kind(
-            address: record.fromAddress, text: record.newText,
+            address: record.fromAddress, text: sample,
             internalDomains: config.routing.internalDomains, businessDomains: config.routing.businessDomains).rawValue
-        conversation.language = LanguageGuess.isEnglish(subject + "\n" + record.newText) ? "en" : "sv"
+        conversation.language = LanguageGuess.isEnglish(subject + "\n" + sample) ? "en" : "sv"
         conversation = try tx.insert(conversation)
         try tx.record(EventRecord(at: record.receivedAt, conversationId: conversation.id, actor: "poller", kind: "opened",
                                   detail: "topic \(conversation.topic) (\(Int(conversation.confidence * 100))%)"))
