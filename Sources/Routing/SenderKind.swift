@@ -32,11 +32,31 @@ public enum SenderKindClassifier {
         return domain == configured || domain.hasSuffix("." + configured)
     }
 
+    /// Organisational cues stand in the closing lines, so only the last part of a long text is read.
+    static let cueWindow = 3_000
+
     static func hasOrganisationalCue(_ text: String) -> Bool {
         // Words keep inner dots so "Org.nr" survives; surrounding punctuation is trimmed.
-        let words = text.split(whereSeparator: { $0.isWhitespace || ",;():|/".contains($0) })
-            .map { $0.trimmingCharacters(in: ".!?\"'") }
-            .filter { !$0.isEmpty }
+        // Split on scalars: Character-based splitting dominated this check's cost.
+        let scalars = text.unicodeScalars
+        let tail = scalars.count > cueWindow ? scalars.suffix(cueWindow) : scalars[...]
+        var words: [String] = []
+        var current = String.UnicodeScalarView()
+        func flush() {
+            var word = String(current)
+            while let last = word.unicodeScalars.last, ".!?\"'".unicodeScalars.contains(last) { word.unicodeScalars.removeLast() }
+            while let first = word.unicodeScalars.first, ".!?\"'".unicodeScalars.contains(first) { word.unicodeScalars.removeFirst() }
+            if !word.isEmpty { words.append(word) }
+            current = String.UnicodeScalarView()
+        }
+        for scalar in tail {
+            if scalar.properties.isWhitespace || ",;():|/".unicodeScalars.contains(scalar) {
+                if !current.isEmpty { flush() }
+            } else {
+                current.append(scalar)
+            }
+        }
+        if !current.isEmpty { flush() }
         if words.contains(where: { caseSensitiveCues.contains($0) }) { return true }
         let lower = words.map { $0.lowercased() }
         for start in lower.indices {
