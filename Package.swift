@@ -50,6 +50,7 @@ let package = Package(
             name: "KontaktCore",
             dependencies: [
                 "Curl", "MailMessage", "IMAP", "SMTP", "Routing", "Store",
+                .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "Mustache", package: "swift-mustache"),
                 .product(name: "TOMLKit", package: "TOMLKit"),

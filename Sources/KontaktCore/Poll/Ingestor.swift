@@ -1,4 +1,3 @@
-import Crypto
 import Foundation
 import MailMessage
 import Routing
@@ -65,7 +64,7 @@ public struct Ingestor {
     static let routingSampleLength = 4_000
 
     public static func contentHash(_ bytes: [UInt8]) -> String {
-        SHA256.hash(data: bytes).map { String(format: "%02x", $0) }.joined()
+        Digest.sha256Hex(bytes)
     }
 
     /// Stores `raw`. Throws only when the store itself fails; every problem with the message

@@ -136,6 +136,6 @@ public struct OutgoingSpec: Codable, Sendable, Equatable {
             hasher.update(data: chunk)
             size += Int64(chunk.count)
         }
-        return (hasher.finalize().map { String(format: "%02x", $0) }.joined(), size)
+        return (Digest.hex(hasher.finalize()), size)
     }
 }

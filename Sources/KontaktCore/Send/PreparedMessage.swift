@@ -101,6 +101,6 @@ final class PreparedMessage {
             try? FileManager.default.removeItem(atPath: path)
             throw error
         }
-        return (path, hasher.finalize().map { String(format: "%02x", $0) }.joined())
+        return (path, Digest.hex(hasher.finalize()))
     }
 }
