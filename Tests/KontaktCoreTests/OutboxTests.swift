@@ -139,6 +139,20 @@ extension Outbox.Settings {
 
 @Suite("Outbox state machine")
 struct OutboxTests {
+    @Test func aQuestionThatArrivedWhileTheReplyWaitedKeepsTheConversationOpen() throws {
+        let f = try OutboxFixture()
+        _ = try f.enqueueReply()
+        f.clock.now += 60
+        try f.store.write { tx in
+            var m = MessageRecord(direction: .inbound, contentHash: "later", size: 10, receivedAt: f.clock.now, state: .accepted)
+            m.conversationId = f.conversationId
+            try tx.insert(m)
+        }
+        f.clock.now += 60
+        #expect(try f.outbox.sendDue().sent == 1)
+        #expect(try f.conversation().status == .open, "the new question must stay in the queue")
+    }
+
     @Test func sentReplyIsRecordedInTheThreadAndAnswersTheConversation() throws {
         let f = try OutboxFixture()
         let id = try f.enqueueReply()

@@ -317,7 +317,13 @@ public final class Outbox {
             guard var conversation = try tx.conversation(id: conversationId) else { return }
             conversation.lastActivityAt = max(conversation.lastActivityAt, now)
             if entry.kind == .reply {
-                if conversation.status == .open { conversation.status = .answered }
+                // Only if nothing came in after the reply was written: a question that arrived
+                // while the reply waited in the outbox must stay open in the queue.
+                let lastInbound = try tx.messages(inConversation: conversationId)
+                    .filter { $0.direction == .inbound }.map(\.receivedAt).max()
+                if conversation.status == .open, (lastInbound ?? .distantPast) <= entry.createdAt {
+                    conversation.status = .answered
+                }
                 if conversation.firstAnsweredAt == nil { conversation.firstAnsweredAt = now }
             }
             try tx.update(conversation)
