@@ -88,7 +88,17 @@ enum GlobalArguments {
     }
 
     private static func isSubcommandWord(_ word: String) -> Bool {
-        Kontakt.configuration.subcommands.contains { $0._commandName == word }
-            || ["create", "send", "status", "list", "retry"].contains(word)
+        commandNames.contains(word)
     }
+
+    /// Every command and nested subcommand name (`campaign send`, …), read from the definitions.
+    private static let commandNames: Set<String> = {
+        var names: Set<String> = []
+        var pending = Kontakt.configuration.subcommands
+        while let command = pending.popLast() {
+            names.insert(command._commandName)
+            pending += command.configuration.subcommands
+        }
+        return names
+    }()
 }
