@@ -42,4 +42,21 @@ struct ReplySendTests {
         #expect(messages.filter { $0.direction == .inbound }.count == 2)
         #expect(try store.read { tx in try tx.conversation(id: id) }?.status == .open, "the answer reopens the conversation")
     }
+
+    @Test func aSentReplyIsCopiedToTheSentFolder() throws {
+        let kontakt = try KontaktInstance(stack: stack, smtpOverrides: ["sent_folder = \"Skickat\""])
+        let resident = MailStack.uniqueAddress("boende", domain: "example.se")
+        try kontakt.receive(testMessage(from: resident, to: kontakt.address, subject: "Parkering vid Chefens dag",
+                                        body: "Hej! Finns det parkering vid lokalen?"), from: resident)
+        #expect(try kontakt.run("poll").status == 0)
+        struct Item: Decodable { var id: Int64 }
+        let id = try #require(try kontakt.json([Item].self, "queue").first?.id)
+        let reply = try kontakt.run("reply", "\(id)", "-m", "Hej! Ja, bakom stadshuset.", "--send")
+        #expect(reply.status == 0, "\(reply.stderr)")
+        let copies = try stack.waitForMessages(user: kontakt.address, mailbox: "Skickat", count: 1)
+        let copy = try Message.parse(copies[0])
+        let delivered = try Message.parse(try stack.waitForMessages(user: resident, count: 1)[0])
+        #expect(copy.messageID == delivered.messageID, "the Sent folder holds the very message that was sent")
+        #expect(copy.text.contains("bakom stadshuset"))
+    }
 }

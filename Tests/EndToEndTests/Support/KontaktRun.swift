@@ -58,7 +58,7 @@ struct KontaktInstance {
 
     /// - Parameter extra: TOML appended verbatim (additional sections), `imapOverrides` lines inside [imap].
     init(stack: MailStack, address: String = MailStack.uniqueAddress(), imapPort: Int? = nil, acknowledge: Bool = false,
-         imapOverrides: [String] = [], extra: String = "", caFile: String?? = .none, password: String? = nil) throws {
+         imapOverrides: [String] = [], smtpOverrides: [String] = [], extra: String = "", caFile: String?? = .none, password: String? = nil) throws {
         self.stack = stack
         self.address = address
         directory = NSTemporaryDirectory() + "kontakt-e2e-" + UUID().uuidString.prefix(8)
@@ -80,6 +80,7 @@ struct KontaktInstance {
             url = "smtp://127.0.0.1:\(stack.submissionPort)"
             username = "\(address)"
             password_file = "\(passwordFile)"
+            \(smtpOverrides.joined(separator: "\n"))
 
             [identity]
             address = "\(address)"
