@@ -68,12 +68,8 @@ struct RetryCommand: ParsableCommand {
     @Flag(help: "Print the entry as JSON.") var json = false
 
     func run() throws {
-        try reportingErrors {
-            let config = try global.load()
-            let store = try global.openStore(config)
-            let outbox = Outbox(config: config, store: store, logger: Logger(label: "outbox"))
-            let entry = try outbox.retry(id: id)
-            if json { print(try JSONOutput.string(entry)) } else if !global.quiet { print("#\(entry.id) queued; it goes out with the next `kontakt send`") }
+        try changeEntry(global: global, json: json, done: "queued; it goes out with the next `kontakt send`") { outbox in
+            try outbox.retry(id: id)
         }
     }
 }
@@ -95,12 +91,21 @@ struct CancelCommand: ParsableCommand {
     @Flag(help: "Print the entry as JSON.") var json = false
 
     func run() throws {
+        try changeEntry(global: global, json: json, done: "cancelled") { outbox in
+            try outbox.cancel(id: id)
+        }
+    }
+}
+
+extension ParsableCommand {
+    /// `retry` and `cancel`: change one outbox entry, then print it as JSON or one line.
+    fileprivate func changeEntry(global: GlobalOptions, json: Bool, done: String,
+                                 _ change: (Outbox) throws -> OutboxEntry) throws {
         try reportingErrors {
             let config = try global.load()
             let store = try global.openStore(config)
-            let outbox = Outbox(config: config, store: store, logger: Logger(label: "outbox"))
-            let entry = try outbox.cancel(id: id)
-            if json { print(try JSONOutput.string(entry)) } else if !global.quiet { print("#\(entry.id) cancelled") }
+            let entry = try change(Outbox(config: config, store: store, logger: Logger(label: "outbox")))
+            if json { print(try JSONOutput.string(entry)) } else if !global.quiet { print("#\(entry.id) \(done)") }
         }
     }
 }
