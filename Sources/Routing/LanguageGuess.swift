@@ -19,10 +19,25 @@ public enum LanguageGuess {
         for word in words {
             if englishMarkers.contains(word) { english += 1 }
             if swedishMarkers.contains(word) { swedish += 1 }
-            if word.contains(where: { $0 == "å" || $0 == "ä" || $0 == "ö" }) { swedish += 1 }
+            if hasSwedishLetter(word) { swedish += 1 }
         }
         guard english > swedish else { return false }
         // At least a modest share of the text should be English function words.
         return Double(english) / Double(max(words.count, 1)) >= 0.08 || english >= 3
+    }
+
+    /// å, ä or ö, precomposed or as a letter and a combining ring or diaeresis. On scalars:
+    /// comparing Characters cost more than the rest of the guess.
+    static func hasSwedishLetter(_ word: String) -> Bool {
+        var previous: Unicode.Scalar = " "
+        for scalar in word.unicodeScalars {
+            switch scalar.value {
+            case 0xE5, 0xE4, 0xF6: return true
+            case 0x30A where previous == "a": return true
+            case 0x308 where previous == "a" || previous == "o": return true
+            default: previous = scalar
+            }
+        }
+        return false
     }
 }

@@ -36,8 +36,10 @@ enum StopWords {
     /// The Swedish list folded (å→a, ä→a, ö→o), for people who write without Swedish letters.
     static let swedishFolded: Set<String> = Set(swedish.map(Folding.fold))
 
+    static let all: Set<String> = swedish.union(english).union(swedishFolded)
+
     static func contains(_ lowercasedWord: String) -> Bool {
-        swedish.contains(lowercasedWord) || english.contains(lowercasedWord) || swedishFolded.contains(lowercasedWord)
+        all.contains(lowercasedWord)
     }
 }
 
@@ -49,16 +51,21 @@ enum Folding {
         guard word.unicodeScalars.contains(where: { $0.value > 0x7F }) else { return word }
         var result = String.UnicodeScalarView()
         for scalar in word.unicodeScalars {
-            switch scalar.value {
-            case 0xE5, 0xE4, 0xE0, 0xE1, 0xE2, 0xE6: result.append("a")  // å ä à á â æ
-            case 0xF6, 0xF8, 0xF3, 0xF2, 0xF4: result.append("o")        // ö ø ó ò ô
-            case 0xE9, 0xE8, 0xEA, 0xEB: result.append("e")              // é è ê ë
-            case 0xFC, 0xFA, 0xF9: result.append("u")                    // ü ú ù
-            case 0xED, 0xEC, 0xEF: result.append("i")                    // í ì ï
-            case 0x301, 0x300, 0x302, 0x308, 0x30A: continue             // combining accents of decomposed text
-            default: result.append(scalar)
-            }
+            if let folded = fold(scalar) { result.append(folded) }
         }
         return String(result)
+    }
+
+    /// One scalar folded; nil for a combining accent, which folding drops.
+    static func fold(_ scalar: Unicode.Scalar) -> Unicode.Scalar? {
+        switch scalar.value {
+        case 0xE5, 0xE4, 0xE0, 0xE1, 0xE2, 0xE6: "a"  // å ä à á â æ
+        case 0xF6, 0xF8, 0xF3, 0xF2, 0xF4: "o"        // ö ø ó ò ô
+        case 0xE9, 0xE8, 0xEA, 0xEB: "e"              // é è ê ë
+        case 0xFC, 0xFA, 0xF9: "u"                    // ü ú ù
+        case 0xED, 0xEC, 0xEF: "i"                    // í ì ï
+        case 0x301, 0x300, 0x302, 0x308, 0x30A: nil   // combining accents of decomposed text
+        default: scalar
+        }
     }
 }

@@ -14,22 +14,46 @@ public enum Tokenizer {
         let english = LanguageGuess.isEnglish(words: words)
         var result: [String] = []
         result.reserveCapacity(words.count)
+        // Mail repeats its words; each distinct word is stemmed once per text.
+        var known: [String: String?] = [:]
         for word in words {
-            if StopWords.contains(word) { continue }
-            if word.allSatisfy(\.isNumber) { continue }
-            let stemmed = english ? EnglishStemmer.stem(word) : definiteFormReduced(SwedishStemmer.stem(word))
-            let folded = Folding.fold(stemmed)
-            if folded.count < minimumLength { continue }
-            result.append(folded)
+            if let term = known[word] {
+                if let term { result.append(term) }
+                continue
+            }
+            let term = self.term(word, english: english)
+            known[word] = term
+            if let term { result.append(term) }
         }
         return result
     }
 
+    /// The classifier term for one lowercased word, nil when it carries no topic.
+    static func term(_ word: String, english: Bool) -> String? {
+        if StopWords.contains(word) { return nil }
+        if word.unicodeScalars.allSatisfy({ $0.properties.numericType != nil }) { return nil }
+        if english {
+            let folded = Folding.fold(EnglishStemmer.stem(word))
+            return folded.count < minimumLength ? nil : folded
+        }
+        var letters = SwedishStemmer.letters(word)
+        SwedishStemmer.stem(&letters)
+        reduceDefiniteForm(&letters)
+        var folded = String.UnicodeScalarView()
+        for scalar in letters {
+            guard let replacement = Folding.fold(scalar) else { continue }
+            folded.append(replacement)
+        }
+        let term = String(folded)
+        return term.count < minimumLength ? nil : term
+    }
+
     /// Lowercased runs of letters and digits; apostrophes inside a word are kept ("don't").
     ///
-    /// Walks Unicode scalars with an ASCII fast path rather than Characters: grapheme breaking
-    /// and Character properties cost more than the rest of classification together (measured
-    /// in the fetch benchmark). Combining marks stay inside the word they follow.
+    /// Walks Unicode scalars with fast paths for ASCII and Latin-1 (Swedish letters) rather than
+    /// Characters: grapheme breaking, Character properties and lowercasing the whole text first
+    /// cost more than the rest of classification together (measured in the fetch benchmark).
+    /// Combining marks stay inside the word they follow.
     static func words(_ text: String) -> [String] {
         var words: [String] = []
         var current = String.UnicodeScalarView()
@@ -38,22 +62,34 @@ public enum Tokenizer {
             if !current.isEmpty { words.append(String(current)) }
             current = String.UnicodeScalarView()
         }
-        for scalar in text.lowercased().unicodeScalars {
+        for scalar in text.unicodeScalars {
             let v = scalar.value
-            let isWordScalar: Bool
             if v < 0x80 {
-                isWordScalar = (v >= 0x61 && v <= 0x7A) || (v >= 0x30 && v <= 0x39)
+                if (v >= 0x61 && v <= 0x7A) || (v >= 0x30 && v <= 0x39) {
+                    current.append(scalar)
+                } else if v >= 0x41 && v <= 0x5A {
+                    current.append(Unicode.Scalar(UInt8(v + 0x20)))
+                } else if v == 0x27, !current.isEmpty {
+                    current.append("'")
+                } else if !current.isEmpty {
+                    flush()
+                }
+            } else if v >= 0xC0 && v <= 0xFF && v != 0xD7 && v != 0xF7 {
+                // Latin-1 letters: upper case (À–Þ) is lower case + 0x20; ß and ÿ have no
+                // one-scalar upper case here.
+                current.append(v <= 0xDE ? Unicode.Scalar(UInt8(v + 0x20)) : scalar)
+            } else if v == 0x2019 {
+                if !current.isEmpty { current.append("'") }
             } else {
                 let properties = scalar.properties
-                isWordScalar = properties.isAlphabetic || properties.numericType != nil
-                    || (!current.isEmpty && properties.generalCategory == .nonspacingMark)
-            }
-            if isWordScalar {
-                current.append(scalar)
-            } else if (v == 0x27 || v == 0x2019), !current.isEmpty {
-                current.append("'")
-            } else if !current.isEmpty {
-                flush()
+                if properties.isAlphabetic || properties.numericType != nil {
+                    current.append(contentsOf: properties.changesWhenLowercased ? properties.lowercaseMapping.unicodeScalars
+                                                                                 : String(scalar).unicodeScalars)
+                } else if !current.isEmpty, properties.generalCategory == .nonspacingMark {
+                    current.append(scalar)
+                } else if !current.isEmpty {
+                    flush()
+                }
             }
         }
         flush()
@@ -64,10 +100,12 @@ public enum Tokenizer {
     /// "-iet"/"-ium" ("seminariet", "seminarium"), so those would not meet "frågor" or
     /// "seminarier". This extra step, outside the Snowball algorithm, strips them when at
     /// least three letters remain.
-    static func definiteFormReduced(_ stem: String) -> String {
-        if stem.count >= 6, stem.hasSuffix("an") { return String(stem.dropLast(2)) }
-        if stem.count >= 6, stem.hasSuffix("iet") || stem.hasSuffix("ium") { return String(stem.dropLast(2)) }
-        return stem
+    static func reduceDefiniteForm(_ stem: inout [Unicode.Scalar]) {
+        guard stem.count >= 6 else { return }
+        let last3 = stem.suffix(3), last2 = stem.suffix(2)
+        if last2.elementsEqual("an".unicodeScalars) || last3.elementsEqual("iet".unicodeScalars) || last3.elementsEqual("ium".unicodeScalars) {
+            stem.removeLast(2)
+        }
     }
 }
 

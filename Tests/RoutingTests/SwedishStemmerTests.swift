@@ -27,9 +27,9 @@ import Testing
     }
 
     @Test func regionOneStartsAfterFirstVowelConsonantButNotBeforeThree() {
-        #expect(SwedishStemmer.regionOne(of: Array("fråga")) == 4)   // f r å g | a
-        #expect(SwedishStemmer.regionOne(of: Array("ute")) == 3)     // u t → 2, raised to 3
-        #expect(SwedishStemmer.regionOne(of: Array("aaa")) == 3)     // no consonant: empty region
+        #expect(SwedishStemmer.regionOne(of: SwedishStemmer.letters("fråga")) == 4)   // f r å g | a
+        #expect(SwedishStemmer.regionOne(of: SwedishStemmer.letters("ute")) == 3)     // u t → 2, raised to 3
+        #expect(SwedishStemmer.regionOne(of: SwedishStemmer.letters("aaa")) == 3)     // no consonant: empty region
     }
 
     @Test func shortAndEmptyWordsAreUntouched() {
