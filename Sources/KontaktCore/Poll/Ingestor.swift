@@ -23,15 +23,13 @@ public struct InboundOrigin: Sendable {
 }
 
 extension InboundOrigin {
-    /// A message row for bytes from this origin, before any parsed field is filled in.
-    func record(raw: [UInt8], hash: String, size: Int, state: MessageRecord.State) -> MessageRecord {
-        var record = MessageRecord(direction: .inbound, contentHash: hash, size: size, receivedAt: receivedAt, state: state)
+    /// Where the message came from, written into its row.
+    func apply(to record: inout MessageRecord) {
         record.mailboxId = mailboxId
         record.uidValidity = uidValidity
         record.uid = uid
-        record.raw = Data(raw)
         record.isBacklog = isBacklog
-        return record
+        record.receivedAt = receivedAt
     }
 }
 
@@ -49,7 +47,7 @@ public enum IngestOutcome: Sendable, Equatable {
 /// Turns raw inbound bytes into stored records — message, attachments, conversation, topic —
 /// inside the caller's transaction. The poller, `import` and `replay` all come through here,
 /// so a message is treated the same whichever way it arrived.
-public struct Ingestor {
+public struct Ingestor: Sendable {
     public let router: Router
     public let config: KontaktConfig
     public var clock: @Sendable () -> Date = { Date() }
@@ -59,10 +57,6 @@ public struct Ingestor {
         self.config = config
     }
 
-    /// How much of a message's new text routing reads (in Unicode scalars): about a page, more than
-    /// any held-out inquiry needs (the classifier scores the same on them with or without the cap).
-    static let routingSampleLength = 4_000
-
     public static func contentHash(_ bytes: [UInt8]) -> String {
         Digest.sha256Hex(bytes)
     }
@@ -70,35 +64,36 @@ public struct Ingestor {
     /// Stores `raw`. Throws only when the store itself fails; every problem with the message
     /// becomes a quarantined record instead, so one bad message never stops a poll.
     public func ingest(_ raw: [UInt8], origin: InboundOrigin, in tx: StoreTransaction, dedupe: Bool = true) throws -> IngestOutcome {
-        let hash = Ingestor.contentHash(raw)
-        guard let message = try? Message.parse(raw, options: .lenient) else {
-            // Lenient parsing records defects instead of throwing; should that promise ever
-            // break, the message is kept raw and quarantined rather than lost.
-            var record = origin.record(raw: raw, hash: hash, size: raw.count, state: .quarantined)
-            record.defects = MessageRecord.encodeList(["the parser gave up on this message"])
+        try ingest(prepare(raw), origin: origin, in: tx, dedupe: dedupe)
+    }
+
+    /// Stores a message prepared earlier (on the poller's fetch thread): only what needs the
+    /// store is decided here — duplicate or not, which conversation, a campaign's topic.
+    public func ingest(_ prepared: InboundMessage, origin: InboundOrigin, in tx: StoreTransaction, dedupe: Bool = true) throws -> IngestOutcome {
+        var record = prepared.record
+        origin.apply(to: &record)
+        guard let lineage = prepared.lineage else {
             let stored = try tx.insert(record)
-            return .quarantined(messageId: stored.id!, reasons: ["the parser gave up on this message"])
+            return .quarantined(messageId: stored.id!, reasons: prepared.quarantineReasons)
         }
-        if dedupe, let existing = try tx.duplicateMessageId(messageID: message.messageID, contentHash: hash, size: raw.count) {
+        if dedupe, let existing = try tx.duplicateMessageId(messageID: lineage.messageID, contentHash: record.contentHash, size: record.size) {
             return .duplicate(existingId: existing)
         }
-        var record = origin.record(raw: raw, hash: hash, size: raw.count, state: .accepted)
-        fill(&record, from: message)
-
-        let reasons = Ingestor.quarantineReasons(message)
-        if !reasons.isEmpty {
-            record.state = .quarantined
-            let stored = try tx.insert(record, attachments: attachmentRecords(message))
-            return .quarantined(messageId: stored.id!, reasons: reasons)
+        if !prepared.quarantineReasons.isEmpty {
+            let stored = try tx.insert(record, attachments: prepared.attachments)
+            return .quarantined(messageId: stored.id!, reasons: prepared.quarantineReasons)
         }
-        return try route(record, message: message, in: tx)
+        return try route(record, prepared: prepared, lineage: lineage, in: tx)
     }
 
     /// Records a message too large to fetch: its header block only, flagged for the director.
     public func ingestOversize(header: [UInt8], size: Int, origin: InboundOrigin, in tx: StoreTransaction) throws -> IngestOutcome {
         let message = (try? Message.parse(header, options: .lenient)) ?? (try? Message.parse([], options: .lenient))
-        var record = origin.record(raw: header, hash: Ingestor.contentHash(header), size: size, state: .oversize)
-        if let message { fill(&record, from: message) }
+        var record = MessageRecord(direction: .inbound, contentHash: Ingestor.contentHash(header), size: size,
+                                   receivedAt: origin.receivedAt, state: .oversize)
+        record.raw = Data(header)
+        if let message { Ingestor.fill(&record, from: message) }
+        origin.apply(to: &record)
         record.text = "(Meddelandet är \(size / 1_048_576) MB, över gränsen på \(config.imap.maxMessageSize / 1_048_576) MB; "
             + "bara rubrikerna har hämtats. Det ligger kvar på servern.)"
         record.newText = record.text
@@ -109,21 +104,20 @@ public struct Ingestor {
     /// Parses a stored message again and routes it (after a parser fix): `kontakt replay`.
     public func replay(_ stored: MessageRecord, in tx: StoreTransaction) throws -> IngestOutcome {
         guard let raw = stored.raw else { throw KontaktError.invalid("message \(stored.id ?? 0) has no stored bytes (purged)") }
-        let bytes = [UInt8](raw)
-        guard let message = try? Message.parse(bytes, options: .lenient) else {
-            return .quarantined(messageId: stored.id!, reasons: ["the parser gave up on this message"])
+        let prepared = prepare([UInt8](raw))
+        guard let lineage = prepared.lineage else {
+            return .quarantined(messageId: stored.id!, reasons: prepared.quarantineReasons)
         }
         var record = stored
-        fill(&record, from: message)
-        let reasons = Ingestor.quarantineReasons(message)
-        if !reasons.isEmpty {
+        Ingestor.fill(&record, from: prepared.record)
+        if !prepared.quarantineReasons.isEmpty {
             record.state = .quarantined
             try tx.update(record)
-            return .quarantined(messageId: record.id!, reasons: reasons)
+            return .quarantined(messageId: record.id!, reasons: prepared.quarantineReasons)
         }
         record.state = .accepted
-        try tx.replaceAttachments(messageId: record.id!, with: attachmentRecords(message))
-        return try route(record, message: message, in: tx, existing: true)
+        try tx.replaceAttachments(messageId: record.id!, with: prepared.attachments)
+        return try route(record, prepared: prepared, lineage: lineage, in: tx, existing: true)
     }
 
     /// A message we cannot work with safely: kept raw, out of the queue, until `replay`.
@@ -142,7 +136,8 @@ public struct Ingestor {
         return reasons
     }
 
-    private func fill(_ record: inout MessageRecord, from message: Message) {
+    /// The row's fields derived from the parsed message.
+    static func fill(_ record: inout MessageRecord, from message: Message) {
         let sender = message.from.first ?? message.sender
         record.messageID = message.messageID
         record.subject = message.subject ?? ""
@@ -159,38 +154,48 @@ public struct Ingestor {
         record.defects = MessageRecord.encodeList(message.defects.map(\.description))
     }
 
-    private func attachmentRecords(_ message: Message) -> [AttachmentRecord] {
-        message.attachments.enumerated().map { index, a in
-            AttachmentRecord(messageId: 0, position: index, filename: a.filename, contentType: a.contentType,
-                             size: a.size, sha256: a.sha256)
-        }
+    /// The derived fields of `parsed` copied onto a stored row (`replay`), keeping its identity.
+    static func fill(_ record: inout MessageRecord, from parsed: MessageRecord) {
+        record.messageID = parsed.messageID
+        record.subject = parsed.subject
+        record.fromAddress = parsed.fromAddress
+        record.fromName = parsed.fromName
+        record.toAddresses = parsed.toAddresses
+        record.ccAddresses = parsed.ccAddresses
+        record.replyTo = parsed.replyTo
+        record.sentAt = parsed.sentAt
+        record.inReplyTo = parsed.inReplyTo
+        record.referencesList = parsed.referencesList
+        record.text = parsed.text
+        record.newText = parsed.newText
+        record.defects = parsed.defects
     }
 
-    private func route(_ initial: MessageRecord, message: Message, in tx: StoreTransaction, existing: Bool = false) throws -> IngestOutcome {
+    private func route(_ initial: MessageRecord, prepared: InboundMessage, lineage: InboundMessage.Lineage, in tx: StoreTransaction,
+                       existing: Bool = false) throws -> IngestOutcome {
         var record = initial
-        let verdict = RobotDetector.verdict(for: router.robotEvidence(for: message))
-        switch verdict {
+        switch prepared.verdict {
         case .human:
             break
         case .autoReply(let reason):
-            return try storeRobot(&record, message: message, kind: TopicCatalog.autoReply, detail: reason, in: tx, existing: existing)
+            return try storeRobot(&record, prepared: prepared, kind: TopicCatalog.autoReply, detail: reason, in: tx, existing: existing)
         case .loop(let reason):
-            return try storeRobot(&record, message: message, kind: "loop", detail: reason, in: tx, existing: existing)
+            return try storeRobot(&record, prepared: prepared, kind: "loop", detail: reason, in: tx, existing: existing)
         case .mailingList(let id):
-            return try storeRobot(&record, message: message, kind: "list", detail: id, in: tx, existing: existing)
+            return try storeRobot(&record, prepared: prepared, kind: "list", detail: id, in: tx, existing: existing)
         case .bounce(let report):
             let detail = report.recipients.map { r in
                 [r.address, r.status ?? "", r.diagnostic ?? ""].filter { !$0.isEmpty }.joined(separator: " ")
             }.joined(separator: "; ")
-            let outcome = try storeRobot(&record, message: message, kind: TopicCatalog.bounce, detail: detail, in: tx, existing: existing)
+            let outcome = try storeRobot(&record, prepared: prepared, kind: TopicCatalog.bounce, detail: detail, in: tx, existing: existing)
             try BounceLinker.link(report, bounceMessageId: record.id!, in: tx, at: clock())
             return outcome
         }
 
         let sender = record.fromAddress
-        let facts = InboundThreadingFacts(messageID: message.messageID, inReplyTo: message.inReplyTo,
-                                          references: message.references, subject: record.subject,
-                                          senderAddress: sender, date: message.date ?? record.receivedAt)
+        let facts = InboundThreadingFacts(messageID: lineage.messageID, inReplyTo: lineage.inReplyTo,
+                                          references: lineage.references, subject: record.subject,
+                                          senderAddress: sender, date: lineage.date ?? record.receivedAt)
         let match = ThreadMatcher.match(facts, in: StoreConversationLookup(tx: tx), tagName: config.routing.threadTag)
         let now = record.receivedAt
         var conversation: ConversationRecord
@@ -209,7 +214,7 @@ public struct Ingestor {
             try tx.update(found)
             conversation = found
         } else {
-            conversation = try openConversation(for: record, message: message, in: tx)
+            conversation = try openConversation(for: record, prepared: prepared, lineage: lineage, in: tx)
             isNew = true
         }
         let conversationId = conversation.id!
@@ -219,35 +224,32 @@ public struct Ingestor {
         if existing {
             try tx.update(record)
         } else {
-            record = try tx.insert(record, attachments: attachmentRecords(message))
+            record = try tx.insert(record, attachments: prepared.attachments)
         }
         return .accepted(messageId: record.id!, conversationId: conversationId, newConversation: isNew)
     }
 
-    private func openConversation(for record: MessageRecord, message: Message, in tx: StoreTransaction) throws -> ConversationRecord {
+    private func openConversation(for record: MessageRecord, prepared: InboundMessage, lineage: InboundMessage.Lineage,
+                                  in tx: StoreTransaction) throws -> ConversationRecord {
         let subject = record.subject
-        let campaignTopic = try tx.campaignTopic(answeringAny: message.inReplyTo + message.references)
-        // Routing reads the start of the new text only: a topic shows in the first screenfuls,
-        // and a hostile 25 MB text body must not cost seconds of tokenising.
-        let sample = String(record.newText.unicodeScalars.prefix(Ingestor.routingSampleLength))
-        let classification = router.classify(subject: subject, text: sample)
+        let campaignTopic = try tx.campaignTopic(answeringAny: lineage.inReplyTo + lineage.references)
+        let opening = prepared.opening
         var conversation = ConversationRecord(
-            subject: subject, normalizedSubject: SubjectNormalizer.normalize(subject),
-            topic: campaignTopic ?? classification.topic, confidence: campaignTopic == nil ? classification.confidence : 1,
+            subject: subject, normalizedSubject: opening.normalizedSubject,
+            topic: campaignTopic ?? opening.classification.topic,
+            confidence: campaignTopic == nil ? opening.classification.confidence : 1,
             contactAddress: record.fromAddress, at: record.receivedAt)
         conversation.topicSource = campaignTopic == nil ? "classifier" : "campaign"
         conversation.contactName = record.fromName
-        conversation.senderKind = SenderKindClassifier.kind(
-            address: record.fromAddress, text: sample,
-            internalDomains: config.routing.internalDomains, businessDomains: config.routing.businessDomains).rawValue
-        conversation.language = LanguageGuess.isEnglish(subject + "\n" + sample) ? "en" : "sv"
+        conversation.senderKind = opening.senderKind.rawValue
+        conversation.language = opening.isEnglish ? "en" : "sv"
         conversation = try tx.insert(conversation)
         try tx.record(EventRecord(at: record.receivedAt, conversationId: conversation.id, actor: "poller", kind: "opened",
                                   detail: "topic \(conversation.topic) (\(Int(conversation.confidence * 100))%)"))
         return conversation
     }
 
-    private func storeRobot(_ record: inout MessageRecord, message: Message, kind: String, detail: String,
+    private func storeRobot(_ record: inout MessageRecord, prepared: InboundMessage, kind: String, detail: String,
                             in tx: StoreTransaction, existing: Bool) throws -> IngestOutcome {
         record.state = .robot
         record.robotKind = kind
@@ -255,7 +257,7 @@ public struct Ingestor {
         if existing {
             try tx.update(record)
         } else {
-            record = try tx.insert(record, attachments: attachmentRecords(message))
+            record = try tx.insert(record, attachments: prepared.attachments)
         }
         return .robot(messageId: record.id!, kind: kind)
     }

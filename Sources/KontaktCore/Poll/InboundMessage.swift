@@ -1,0 +1,96 @@
+import Foundation
+import MailMessage
+import Routing
+import Store
+
+/// An inbound message with everything worked out that needs no store: hashed, parsed, judged
+/// robot or human, and classified in case it opens a conversation.
+///
+/// Why a step of its own: this is most of what a message costs in CPU, and none of it depends
+/// on the store, so the poller prepares each message on its fetch thread while its own thread
+/// commits the ones before (BENCHMARKS.md "## Fetching"). What does depend on the store —
+/// duplicate or not, which conversation, a campaign's topic — is decided when the message is
+/// ingested, inside the transaction.
+public struct InboundMessage: Sendable {
+    /// The row to insert: raw bytes, hash and parsed fields; the origin is added at ingest.
+    public internal(set) var record: MessageRecord
+    /// What threading needs of the parsed message; nil when the parser gave up (then the message
+    /// is quarantined raw). The parsed tree itself is not kept: its decoded attachments would
+    /// double the memory of every message waiting to be committed.
+    let lineage: Lineage?
+    /// Non-empty: the message is quarantined with these reasons.
+    let quarantineReasons: [String]
+    let attachments: [AttachmentRecord]
+    let verdict: RobotVerdict
+    /// Used only when the message opens a conversation.
+    let opening: ConversationOpening
+
+    /// The size of the raw message in bytes.
+    public var size: Int { record.size }
+
+    struct Lineage: Sendable {
+        var messageID: String?
+        var inReplyTo: [String]
+        var references: [String]
+        var date: Date?
+    }
+}
+
+/// What a new conversation takes from its first message.
+struct ConversationOpening: Sendable {
+    var normalizedSubject: String
+    var classification: Classification
+    var senderKind: SenderKind
+    var isEnglish: Bool
+}
+
+extension Ingestor {
+    /// How much of a message's new text routing reads (in Unicode scalars): about a page, more than
+    /// any held-out inquiry needs (the classifier scores the same on them with or without the cap).
+    static let routingSampleLength = 4_000
+
+    /// Everything about `raw` that needs no store. Pure: safe on any thread.
+    public func prepare(_ raw: [UInt8]) -> InboundMessage {
+        var record = MessageRecord(direction: .inbound, contentHash: Ingestor.contentHash(raw), size: raw.count,
+                                   receivedAt: Date(timeIntervalSince1970: 0), state: .accepted)
+        record.raw = Data(raw)
+        guard let message = try? Message.parse(raw, options: .lenient) else {
+            // Lenient parsing records defects instead of throwing; should that promise ever
+            // break, the message is kept raw and quarantined rather than lost.
+            let reason = "the parser gave up on this message"
+            record.state = .quarantined
+            record.defects = MessageRecord.encodeList([reason])
+            return InboundMessage(record: record, lineage: nil, quarantineReasons: [reason], attachments: [],
+                                   verdict: .human, opening: opening(subject: "", fromAddress: "", newText: ""))
+        }
+        Ingestor.fill(&record, from: message)
+        let reasons = Ingestor.quarantineReasons(message)
+        if !reasons.isEmpty { record.state = .quarantined }
+        let verdict = reasons.isEmpty ? RobotDetector.verdict(for: router.robotEvidence(for: message)) : .human
+        let lineage = InboundMessage.Lineage(messageID: message.messageID, inReplyTo: message.inReplyTo,
+                                              references: message.references, date: message.date)
+        return InboundMessage(record: record, lineage: lineage, quarantineReasons: reasons,
+                               attachments: Ingestor.attachmentRecords(message), verdict: verdict,
+                               opening: opening(subject: record.subject, fromAddress: record.fromAddress, newText: record.newText))
+    }
+
+    private func opening(subject: String, fromAddress: String, newText: String) -> ConversationOpening {
+        // Routing reads the start of the new text only: a topic shows in the first screenfuls,
+        // and a hostile 25 MB text body must not cost seconds of tokenising.
+        let sample = String(newText.unicodeScalars.prefix(Ingestor.routingSampleLength))
+        return ConversationOpening(
+            normalizedSubject: SubjectNormalizer.normalize(subject),
+            classification: router.classify(subject: subject, text: sample),
+            senderKind: SenderKindClassifier.kind(address: fromAddress, text: sample,
+                                                  internalDomains: config.routing.internalDomains,
+                                                  businessDomains: config.routing.businessDomains),
+            isEnglish: LanguageGuess.isEnglish(subject + "\n" + sample))
+    }
+
+    static func attachmentRecords(_ message: Message) -> [AttachmentRecord] {
+        message.attachments.enumerated().map { index, a in
+            AttachmentRecord(messageId: 0, position: index, filename: a.filename, contentType: a.contentType,
+                             size: a.size, sha256: a.sha256)
+        }
+    }
+}
