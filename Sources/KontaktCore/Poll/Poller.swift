@@ -108,7 +108,7 @@ public final class Poller {
             try store.write { tx in try tx.dropServerActions(mailbox: name, otherThanUIDValidity: validity) }
         }
         box.uidValidity = validity
-        try carryOutServerActions(folder: folder, summary: &summary)
+        summary.serverActions += try carryOutServerActions(folder: folder)
 
         let uidNext = status.uidNext
         guard Int64(uidNext) > box.highestUID + 1 else {
@@ -124,63 +124,110 @@ public final class Poller {
         // threaded, never acknowledged (nobody wants 500 receipts for last month's mail).
         let isBacklog = firstRun && status.messages > 0
 
-        var index = 0
-        while index < uids.count {
-            let chunk = Array(uids[index..<min(index + config.imap.batchSize, uids.count)])
-            index += chunk.count
-            let oversize = Set(chunk.filter { (sizes[$0] ?? 0) > config.imap.maxMessageSize })
-            let groups = config.imap.fetchMode == .batch
-                ? Poller.batchGroups(chunk.filter { !oversize.contains($0) }, sizes: sizes) : []
-            let prefetcher = BodyPrefetcher(
-                imap: imap, plan: .init(uids: chunk, folder: folder, uidValidity: status.uidValidity,
-                                        headerOnly: oversize, batchMode: config.imap.fetchMode == .batch,
-                                        batchGroups: groups),
-                logger: logger)
-            prefetcher.start()
-            do {
-                // Whatever ends this chunk, the fetch thread is joined before the connection is used again.
-                defer { summary.batchFallbacks += prefetcher.finish() }
-                for uid in chunk {
-                    let origin = InboundOrigin(mailboxId: box.id, uidValidity: validity, uid: Int64(uid),
-                                               isBacklog: isBacklog, receivedAt: clock())
-                    let isOversize = oversize.contains(uid)
-                    guard case .body(let raw) = try prefetcher.take(uid) else {
+        let oversize = Set(uids.filter { (sizes[$0] ?? 0) > config.imap.maxMessageSize })
+        let groups = config.imap.fetchMode == .batch
+            ? Poller.batchGroups(uids.filter { !oversize.contains($0) }, sizes: sizes) : []
+        let prefetcher = BodyPrefetcher(
+            imap: imap, plan: .init(uids: uids, folder: folder, uidValidity: status.uidValidity,
+                                    headerOnly: oversize, batchMode: config.imap.fetchMode == .batch,
+                                    batchGroups: groups),
+            logger: logger, prepare: { [ingestor] raw in ingestor.prepare(raw) },
+            serverActions: { [self] in try carryOutServerActions(folder: folder) })
+        prefetcher.start()
+        do {
+            // Whatever ends the loop, the fetch thread is joined before this thread uses the connection.
+            defer {
+                let report = prefetcher.finish()
+                summary.batchFallbacks += report.batchFallbacks
+                summary.serverActions += report.serverActions
+            }
+            var position = 0
+            var sinceActions = 0
+            while position < uids.count {
+                // Several messages per transaction: each commit rewrites the pages of every
+                // index and starts a full-text segment, which per message cost more than the
+                // message itself. A group is still committed before the server is touched,
+                // and a crash inside one rolls the whole group back to be fetched again.
+                var group: [(uid: UInt32, fetched: BodyPrefetcher.Fetched)] = []
+                var groupBytes = 0
+                while position < uids.count, group.count < Poller.commitGroupMessages, groupBytes < Poller.commitGroupBytes {
+                    let uid = uids[position]
+                    position += 1
+                    let fetched = try prefetcher.take(uid)
+                    switch fetched {
+                    case .vanished:
                         // Expunged by another client between SEARCH and FETCH: nothing to store.
                         logger.info("message vanished before fetch", metadata: ["uid": "\(uid)"])
                         box.highestUID = max(box.highestUID, Int64(uid))
                         continue
+                    case .message(let message): groupBytes += message.size
+                    case .header(let bytes): groupBytes += bytes.count
                     }
-                    summary.fetched += 1
-                    let outcome = try store.write { tx -> IngestOutcome? in
-                        guard !(try tx.hasMessage(mailboxId: box.id!, uidValidity: validity, uid: Int64(uid))) else { return nil }
-                        let outcome: IngestOutcome
-                        if isOversize {
-                            outcome = try ingestor.ingestOversize(header: raw, size: sizes[uid] ?? raw.count, origin: origin, in: tx)
-                        } else {
-                            outcome = try ingestor.ingest(raw, origin: origin, in: tx)
-                        }
-                        if case .accepted(let messageId, let conversationId, true) = outcome, let acknowledger {
-                            if try acknowledger.acknowledgeIfDue(conversationId: conversationId, messageId: messageId,
-                                                                 isBacklog: isBacklog, in: tx, now: clock()) {
-                                summary.acknowledged += 1
-                            }
-                        }
-                        // An oversize message stays in the folder for a human to deal with.
-                        if !isOversize { try tx.addServerAction(serverAction(name, validity, uid)) }
-                        var updated = box
-                        updated.highestUID = max(updated.highestUID, Int64(uid))
-                        try tx.save(updated)
-                        return outcome
-                    }
-                    box.highestUID = max(box.highestUID, Int64(uid))
-                    count(outcome, into: &summary)
+                    group.append((uid, fetched))
+                }
+                guard !group.isEmpty else { continue }
+                summary.fetched += group.count
+                let outcomes = try commit(group, folder: name, box: box, validity: validity, sizes: sizes,
+                                          isBacklog: isBacklog, summary: &summary)
+                for (uid, _) in group { box.highestUID = max(box.highestUID, Int64(uid)) }
+                for outcome in outcomes { count(outcome, into: &summary) }
+                // `batch_size` committed messages between after-fetch actions: the fetch thread
+                // carries them out before its next fetch.
+                sinceActions += group.count
+                if sinceActions >= config.imap.batchSize {
+                    prefetcher.requestServerActions()
+                    sinceActions = 0
                 }
             }
-            try carryOutServerActions(folder: folder, summary: &summary)
         }
+        summary.serverActions += try carryOutServerActions(folder: folder)
         box.lastPollAt = clock()
         let b = box
         try store.write { tx in try tx.save(b) }
+    }
+
+    /// Stores `group` in one transaction, with each message's after-fetch action and the
+    /// folder's new high-water UID: all of them are committed, or none.
+    private func commit(_ group: [(uid: UInt32, fetched: BodyPrefetcher.Fetched)], folder name: String, box: MailboxRecord,
+                        validity: Int64, sizes: [UInt32: Int], isBacklog: Bool,
+                        summary: inout PollSummary) throws -> [IngestOutcome?] {
+        var acknowledged = 0
+        let outcomes = try store.write { tx -> [IngestOutcome?] in
+            var outcomes: [IngestOutcome?] = []
+            var updated = box
+            acknowledged = 0
+            for (uid, fetched) in group {
+                updated.highestUID = max(updated.highestUID, Int64(uid))
+                guard !(try tx.hasMessage(mailboxId: box.id!, uidValidity: validity, uid: Int64(uid))) else {
+                    outcomes.append(nil)
+                    continue
+                }
+                let origin = InboundOrigin(mailboxId: box.id, uidValidity: validity, uid: Int64(uid),
+                                           isBacklog: isBacklog, receivedAt: clock())
+                let outcome: IngestOutcome
+                switch fetched {
+                case .message(let message):
+                    outcome = try ingestor.ingest(message, origin: origin, in: tx)
+                    try tx.addServerAction(serverAction(name, validity, uid))
+                case .header(let header):
+                    // An oversize message stays in the folder for a human to deal with.
+                    outcome = try ingestor.ingestOversize(header: header, size: sizes[uid] ?? header.count, origin: origin, in: tx)
+                case .vanished:
+                    continue
+                }
+                if case .accepted(let messageId, let conversationId, true) = outcome, let acknowledger {
+                    if try acknowledger.acknowledgeIfDue(conversationId: conversationId, messageId: messageId,
+                                                         isBacklog: isBacklog, in: tx, now: clock()) {
+                        acknowledged += 1
+                    }
+                }
+                outcomes.append(outcome)
+            }
+            try tx.save(updated)
+            return outcomes
+        }
+        summary.acknowledged += acknowledged
+        return outcomes
     }
 
     /// libcurl 7.88 hands a custom command's whole response to the header callback and refuses
@@ -190,6 +237,9 @@ public final class Poller {
     /// else is fetched through its own `;UID=` URL, where libcurl reads the literal as a body
     /// without that limit. (Measured in BENCHMARKS.md; "single" is the default for this reason.)
     static let batchBudget = 24_000
+    /// At most this many messages, or this many bytes of them, are committed in one transaction.
+    static let commitGroupMessages = 32
+    static let commitGroupBytes = 16 * 1024 * 1024
     static let batchMessages = 8
 
     static func batchGroups(_ uids: [UInt32], sizes: [UInt32: Int]) -> [[UInt32]] {
@@ -236,10 +286,12 @@ public final class Poller {
         }
     }
 
-    /// Does what the server is still owed for committed messages, in as few commands as possible.
-    private func carryOutServerActions(folder: MailboxName, summary: inout PollSummary) throws {
+    /// Does what the server is still owed for committed messages, in as few commands as
+    /// possible; returns how many actions were carried out.
+    private func carryOutServerActions(folder: MailboxName) throws -> Int {
         let pending = try store.read { tx in try tx.pendingServerActions(mailbox: folder.name) }
-        guard !pending.isEmpty else { return }
+        guard !pending.isEmpty else { return 0 }
+        var done = 0
         let groups = Dictionary(grouping: pending) { "\($0.uidValidity)|\($0.action.rawValue)|\($0.target ?? "")" }
         for (_, actions) in groups {
             let uids = actions.map { UInt32($0.uid) }
@@ -252,7 +304,7 @@ public final class Poller {
                     try imap.addFlags(actions[0].target ?? "\\Seen", uids: uids, in: folder)
                 }
                 try store.write { tx in try tx.completeServerActions(ids: ids) }
-                summary.serverActions += ids.count
+                done += ids.count
             } catch let error as IMAPError where !error.isTemporary {
                 // A refused MOVE must not stop the poll: the messages are safe in the store and
                 // the action is retried next run; `kontakt status` shows repeated failures.
@@ -260,5 +312,6 @@ public final class Poller {
                 try store.write { tx in try tx.failServerActions(ids: ids, error: error.description) }
             }
         }
+        return done
     }
 }
