@@ -67,7 +67,7 @@ let package = Package(
         // Benchmarks that BENCHMARKS.md reports; never part of the test suite.
         .executableTarget(
             name: "kontakt-bench",
-            dependencies: ["MailMessage", "KontaktCore", "Store"]
+            dependencies: ["MailMessage", "KontaktCore", "Store", "Routing"]
         ),
         .testTarget(name: "MailMessageTests", dependencies: ["MailMessage"], resources: [.copy("Corpus")]),
         .testTarget(name: "RoutingTests", dependencies: ["Routing", "MailMessage"], exclude: ["HeldOut"]),

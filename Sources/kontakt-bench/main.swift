@@ -2,6 +2,7 @@
 //
 //   kontakt-bench parse DIR [N]   parse every file in DIR N times (default 3); print messages/s and MB/s
 //   kontakt-bench send-queue ...  fill an outbox for scripts/bench-send.sh (SendBench.swift)
+//   kontakt-bench prepare CONFIG DIR [N]  the poller's per-message CPU work, by stage (PrepareBench.swift)
 //
 // Files are read into memory first so that only parsing is timed, as scripts/bench-parse.py does.
 // Each parse also produces the body text and the decoded attachments (the parser does this eagerly)
@@ -16,19 +17,12 @@ func usage() -> Never {
 
 let args = CommandLine.arguments
 if args.count >= 2, args[1] == "send-queue" { SendBench.run(Array(args.dropFirst(2))); exit(0) }
+if args.count >= 2, args[1] == "prepare" { PrepareBench.run(Array(args.dropFirst(2))); exit(0) }
 guard args.count >= 3, args[1] == "parse" else { usage() }
 let dir = URL(fileURLWithPath: args[2])
 let rounds = args.count >= 4 ? (Int(args[3]) ?? 3) : 3
 
-let names = (try? FileManager.default.contentsOfDirectory(atPath: dir.path))?.sorted() ?? []
-var messages: [[UInt8]] = []
-for name in names {
-    if let data = FileManager.default.contents(atPath: dir.appendingPathComponent(name).path) { messages.append(Array(data)) }
-}
-guard !messages.isEmpty else {
-    FileHandle.standardError.write(Data("kontakt-bench: no files in \(dir.path)\n".utf8))
-    exit(1)
-}
+let messages = Files.read(directory: dir.path)
 let totalBytes = messages.reduce(0) { $0 + $1.count }
 
 var checksum = 0   // keeps the optimiser from discarding work
