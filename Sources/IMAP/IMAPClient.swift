@@ -166,10 +166,13 @@ public final class IMAPClient: @unchecked Sendable {
 
     /// Moves by UID with MOVE, or with COPY + STORE \Deleted + UID EXPUNGE where only UIDPLUS
     /// exists. Never a plain EXPUNGE, which would also remove other clients' deleted mail.
+    ///
+    /// MOVE and UID EXPUNGE answer with one `* n EXPUNGE` line per message, so they go in sets
+    /// of `linesPerCustomResponse`: a MOVE of 500 messages overran libcurl's response limit.
     public func move(uids: [UInt32], from mailbox: MailboxName, to target: MailboxName) throws(IMAPError) {
         guard !uids.isEmpty else { return }
         let caps = try capabilities()
-        for chunk in IMAPClient.uidSets(uids) {
+        for chunk in IMAPClient.uidSets(uids, limit: IMAPClient.linesPerCustomResponse) {
             if caps.contains("MOVE") {
                 _ = try run(url(mailbox), "UID MOVE \(chunk) \(target.quotedForCommand)")
             } else if caps.contains("UIDPLUS") {
