@@ -18,6 +18,8 @@ public struct KontaktConfig: Sendable {
         public var processedFolder: String = "Kontakt/Behandlat"
         public var maxMessageSize: Int = 25 * 1024 * 1024
         public var fetchMode: FetchMode = .single
+        /// IMAP sessions fetching side by side in "single" mode (the first also does everything else).
+        public var fetchConnections: Int = 2
         public var batchSize: Int = 50
     }
 
@@ -141,6 +143,7 @@ public struct KontaktConfig: Sendable {
             guard let v = FetchMode(rawValue: s) else { throw ConfigError("\(file): [imap] fetch_mode must be \"batch\" or \"single\"") }
             imap.fetchMode = v
         }
+        if let n = try r.int("imap", "fetch_connections") { imap.fetchConnections = max(1, min(n, 4)) }
         if let n = try r.int("imap", "batch_size") { imap.batchSize = max(1, min(n, 500)) }
 
         var smtp: SMTP?

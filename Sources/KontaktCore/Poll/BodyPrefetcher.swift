@@ -11,6 +11,11 @@ import Logging
 /// running ahead — by at most `windowBytes` of bodies, so memory stays bounded — network wait,
 /// decryption, libcurl's copying, parsing, hashing and classifying overlap with SQLite.
 ///
+/// Extra connections (`[imap] fetch_connections`) fetch side by side with the first: a single
+/// `;UID=` fetch is a round trip in which client and server mostly wait on each other, so two
+/// sessions keep both busy. They only ever fetch; an extra connection that fails hands its
+/// message back to the first connection and stops, so it can never fail a poll.
+///
 /// What does not change is the order that makes the poller exactly-once: messages are still
 /// committed in UID order by the poller's thread, and the after-fetch actions only ever touch
 /// messages already committed. The actions run on this thread, between two fetches, when the
@@ -47,6 +52,7 @@ final class BodyPrefetcher: @unchecked Sendable {
     }
 
     private let imap: IMAPClient
+    private let extraFetchers: [IMAPClient]
     private let plan: Plan
     private let prepare: @Sendable ([UInt8]) -> InboundMessage
     /// Carries out the after-fetch actions owed for committed messages; returns how many.
@@ -59,7 +65,13 @@ final class BodyPrefetcher: @unchecked Sendable {
     private var ready: [UInt32: Result<Fetched, any Error>] = [:]
     private var bufferedBytes = 0
     private var cancelled = false
-    private var running = false
+    /// Fetch threads still running (the first connection's and the extra ones).
+    private var running = 0
+    private var extrasRunning = 0
+    /// Position in `plan.uids` of the next message to fetch.
+    private var nextIndex = 0
+    /// Positions an extra connection failed on, for the first connection to fetch.
+    private var handedBack: [Int] = []
     /// Messages handed to `preparation` and not yet back.
     private var preparing = 0
     private var report = Report()
@@ -68,9 +80,11 @@ final class BodyPrefetcher: @unchecked Sendable {
     /// the spare cores while the fetch thread waits on the server for the next one.
     private let preparation = DispatchQueue(label: "kontakt-prepare", qos: .userInitiated, attributes: .concurrent)
 
-    init(imap: IMAPClient, plan: Plan, windowBytes: Int = 32 * 1024 * 1024, logger: Logger,
+    init(imap: IMAPClient, extraFetchers: [IMAPClient] = [], plan: Plan, windowBytes: Int = 32 * 1024 * 1024, logger: Logger,
          prepare: @escaping @Sendable ([UInt8]) -> InboundMessage, serverActions: @escaping () throws -> Int) {
         self.imap = imap
+        // A batch plan is fetched by the first connection alone (it walks its groups in order).
+        self.extraFetchers = plan.batchGroups.isEmpty ? extraFetchers : []
         self.plan = plan
         self.prepare = prepare
         self.serverActions = serverActions
@@ -78,19 +92,32 @@ final class BodyPrefetcher: @unchecked Sendable {
         self.logger = logger
     }
 
-    /// Starts the fetch thread. Call `finish()` before using the IMAP client again.
+    /// Starts the fetch threads. Call `finish()` before using the IMAP client again.
     func start() {
         condition.lock()
-        running = true
+        running = 1 + extraFetchers.count
+        extrasRunning = extraFetchers.count
         condition.unlock()
+        startThread(named: "kontakt-fetch") { [self] in produce() }
+        for (number, client) in extraFetchers.enumerated() {
+            startThread(named: "kontakt-fetch-\(number + 2)") { [self] in
+                produceExtra(client)
+                condition.lock()
+                extrasRunning -= 1
+                condition.unlock()
+            }
+        }
+    }
+
+    private func startThread(named name: String, _ body: @escaping @Sendable () -> Void) {
         let thread = Thread { [self] in
-            produce()
+            body()
             condition.lock()
-            running = false
+            running -= 1
             condition.broadcast()
             condition.unlock()
         }
-        thread.name = "kontakt-fetch"
+        thread.name = name
         thread.start()
     }
 
@@ -100,7 +127,7 @@ final class BodyPrefetcher: @unchecked Sendable {
     func take(_ uid: UInt32) throws -> Fetched {
         condition.lock()
         defer { condition.unlock() }
-        while ready[uid] == nil && (running || preparing > 0) { condition.wait() }
+        while ready[uid] == nil && (running > 0 || preparing > 0) { condition.wait() }
         guard let result = ready.removeValue(forKey: uid) else {
             throw IMAPError(kind: .protocolViolation, message: "the fetch thread stopped before message \(uid); poll again")
         }
@@ -125,7 +152,7 @@ final class BodyPrefetcher: @unchecked Sendable {
         defer { condition.unlock() }
         cancelled = true
         condition.broadcast()
-        while running || preparing > 0 { condition.wait() }
+        while running > 0 || preparing > 0 { condition.wait() }
         ready = [:]
         return report
     }
@@ -144,16 +171,10 @@ final class BodyPrefetcher: @unchecked Sendable {
                 condition.unlock()
             }
         }
-        for uid in plan.uids {
-            // Stay at most one message beyond the window ahead of the poller.
-            condition.lock()
-            while bufferedBytes >= windowBytes && !cancelled { condition.wait() }
-            let stop = cancelled
-            let actionsDue = actionsRequested
-            actionsRequested = false
-            condition.unlock()
-            if stop { return }
-            if actionsDue {
+        while true {
+            guard let claim = claimNext(waitingForExtras: true) else { return }
+            let uid = plan.uids[claim.position]
+            if claim.actionsDue {
                 do {
                     let done = try serverActions()
                     condition.lock()
@@ -177,28 +198,79 @@ final class BodyPrefetcher: @unchecked Sendable {
                 }
             }
 
-            switch fetch(uid, prefetched: batched.removeValue(forKey: uid)) {
-            case .success(.some(let bytes)) where !plan.headerOnly.contains(uid):
-                condition.lock()
-                bufferedBytes += bytes.count
-                preparing += 1
-                condition.unlock()
-                preparation.async { [self] in
-                    let message = prepare(bytes)
-                    condition.lock()
-                    ready[uid] = .success(.message(message))
-                    preparing -= 1
-                    condition.broadcast()
-                    condition.unlock()
-                }
-            case .success(.some(let header)):
-                deliver(uid, .success(.header(header)))
-            case .success(.none):
-                deliver(uid, .success(.vanished))
+            switch fetch(uid, with: imap, prefetched: batched.removeValue(forKey: uid)) {
+            case .success(let bytes):
+                hand(uid, bytes)
             case .failure(let error):
                 deliver(uid, .failure(error))
                 return
             }
+        }
+    }
+
+    /// An extra connection's loop: fetch whatever comes next until there is nothing left; on an
+    /// error, give the message back to the first connection and stop.
+    private func produceExtra(_ client: IMAPClient) {
+        while let claim = claimNext(waitingForExtras: false) {
+            let uid = plan.uids[claim.position]
+            switch fetch(uid, with: client, prefetched: nil) {
+            case .success(let bytes):
+                hand(uid, bytes)
+            case .failure(let error):
+                logger.info("extra fetch connection failed; the first connection goes on alone",
+                            metadata: ["error": "\(error.kind)"])
+                condition.lock()
+                handedBack.append(claim.position)
+                handedBack.sort()
+                condition.broadcast()
+                condition.unlock()
+                return
+            }
+        }
+    }
+
+    /// The position of the next message to fetch, waiting while the window is full; nil when
+    /// there is nothing left (for the first connection: nor can an extra one still hand a
+    /// message back) or the poller has finished. `actionsDue` only for the first connection.
+    private func claimNext(waitingForExtras: Bool) -> (position: Int, actionsDue: Bool)? {
+        condition.lock()
+        defer { condition.unlock() }
+        while true {
+            // Stay at most one message beyond the window ahead of the poller.
+            while bufferedBytes >= windowBytes && !cancelled { condition.wait() }
+            if cancelled { return nil }
+            var actionsDue = false
+            if waitingForExtras {
+                actionsDue = actionsRequested
+                actionsRequested = false
+            }
+            if waitingForExtras, !handedBack.isEmpty { return (handedBack.removeFirst(), actionsDue) }
+            if nextIndex < plan.uids.count {
+                nextIndex += 1
+                return (nextIndex - 1, actionsDue)
+            }
+            if !waitingForExtras || extrasRunning == 0 { return nil }
+            if actionsDue { actionsRequested = true }
+            condition.wait()
+        }
+    }
+
+    /// Hands fetched bytes on: a full message to be prepared, a header block or a vanished
+    /// message straight to the poller.
+    private func hand(_ uid: UInt32, _ bytes: [UInt8]?) {
+        guard let bytes else { return deliver(uid, .success(.vanished)) }
+        guard !plan.headerOnly.contains(uid) else { return deliver(uid, .success(.header(bytes))) }
+        condition.lock()
+        bufferedBytes += bytes.count
+        preparing += 1
+        condition.unlock()
+        preparation.async { [self] in
+            let message = prepare(bytes)
+            condition.lock()
+            ready[uid] = .success(.message(message))
+            preparing -= 1
+            condition.broadcast()
+            condition.unlock()
         }
     }
 
@@ -219,11 +291,11 @@ final class BodyPrefetcher: @unchecked Sendable {
     }
 
     /// The message's bytes (its header block when oversize); nil when it vanished.
-    private func fetch(_ uid: UInt32, prefetched: [UInt8]?) -> Result<[UInt8]?, IMAPError> {
+    private func fetch(_ uid: UInt32, with client: IMAPClient, prefetched: [UInt8]?) -> Result<[UInt8]?, IMAPError> {
         let headerOnly = plan.headerOnly.contains(uid)
         if let prefetched, !headerOnly { return .success(prefetched) }
         do {
-            return .success(try imap.fetch(uid: uid, in: plan.folder, uidValidity: plan.uidValidity,
+            return .success(try client.fetch(uid: uid, in: plan.folder, uidValidity: plan.uidValidity,
                                            section: headerOnly ? "HEADER" : nil))
         } catch {
             if error.kind == .notFound { return .success(nil) }

@@ -128,7 +128,7 @@ public final class Poller {
         let groups = config.imap.fetchMode == .batch
             ? Poller.batchGroups(uids.filter { !oversize.contains($0) }, sizes: sizes) : []
         let prefetcher = BodyPrefetcher(
-            imap: imap, plan: .init(uids: uids, folder: folder, uidValidity: status.uidValidity,
+            imap: imap, extraFetchers: uids.count > 1 ? extraFetchers() : [], plan: .init(uids: uids, folder: folder, uidValidity: status.uidValidity,
                                     headerOnly: oversize, batchMode: config.imap.fetchMode == .batch,
                                     batchGroups: groups),
             logger: logger, prepare: { [ingestor] raw in ingestor.prepare(raw) },
@@ -184,6 +184,16 @@ public final class Poller {
         box.lastPollAt = clock()
         let b = box
         try store.write { tx in try tx.save(b) }
+    }
+
+    /// Sessions for `fetch_connections`, opened on first use and kept for the run's other folders.
+    private var extraClients: [IMAPClient]?
+    private func extraFetchers() -> [IMAPClient] {
+        if let extraClients { return extraClients }
+        let count = config.imap.fetchMode == .single ? config.imap.fetchConnections - 1 : 0
+        let clients = (0..<count).compactMap { _ in try? IMAPClient(connection: imap.connection) }
+        extraClients = clients
+        return clients
     }
 
     /// Stores `group` in one transaction, with each message's after-fetch action and the
