@@ -48,33 +48,46 @@ public struct TopicClassifier: Sendable {
     /// Subject terms count this many times: subjects are short and usually on point.
     public var subjectWeight: Int = 2
 
-    private var examplesPerLabel: [String: Int] = [:]
-    private var featureCounts: [String: [String: Int]] = [:]
-    private var featureTotals: [String: Int] = [:]
-    private var vocabulary: Set<String> = []
+    // Counts are kept per feature as one vector over the labels (in the order they were first
+    // seen), so scoring a text costs one dictionary lookup per feature rather than two per
+    // feature and label; classifying sits on the poller's path for every new conversation.
+    private var labelNames: [String] = []
+    private var labelIndex: [String: Int] = [:]
+    private var examplesPerLabel: [Int] = []
+    private var featureTotals: [Int] = []
+    /// Feature → count per label index (shorter than `labelNames` when later labels never saw it).
+    private var featureCounts: [String: [Int]] = [:]
 
     public init(examples: [TrainingExample] = []) {
         learn(examples)
     }
 
     /// The topic ids seen in training, sorted.
-    public var labels: [String] { examplesPerLabel.keys.sorted() }
+    public var labels: [String] { labelNames.sorted() }
 
     /// Number of examples learnt so far.
-    public var exampleCount: Int { examplesPerLabel.values.reduce(0, +) }
+    public var exampleCount: Int { examplesPerLabel.reduce(0, +) }
 
     public mutating func learn(_ example: TrainingExample) {
         let features = self.features(subject: "", text: example.text)
-        examplesPerLabel[example.label, default: 0] += 1
-        var counts = featureCounts[example.label, default: [:]]
-        var added = 0
-        for (feature, count) in features {
-            counts[feature, default: 0] += count
-            added += count
-            vocabulary.insert(feature)
+        let label: Int
+        if let known = labelIndex[example.label] {
+            label = known
+        } else {
+            label = labelNames.count
+            labelNames.append(example.label)
+            labelIndex[example.label] = label
+            examplesPerLabel.append(0)
+            featureTotals.append(0)
         }
-        featureCounts[example.label] = counts
-        featureTotals[example.label, default: 0] += added
+        examplesPerLabel[label] += 1
+        for (feature, count) in features {
+            var counts = featureCounts.removeValue(forKey: feature) ?? []
+            if counts.count <= label { counts += repeatElement(0, count: label + 1 - counts.count) }
+            counts[label] += count
+            featureCounts[feature] = counts
+            featureTotals[label] += count
+        }
     }
 
     public mutating func learn(_ examples: [TrainingExample]) {
@@ -82,38 +95,44 @@ public struct TopicClassifier: Sendable {
     }
 
     public func classify(subject: String, text: String, threshold: Double = 0.5) -> Classification {
-        let labels = self.labels
-        guard !labels.isEmpty else {
+        guard !labelNames.isEmpty else {
             return Classification(topic: TopicCatalog.unsorted, confidence: 0, decidingTerms: [], scores: [:])
         }
-        let features = self.features(subject: subject, text: text).filter { vocabulary.contains($0.key) }
+        let known = self.features(subject: subject, text: text).compactMap { feature, count in
+            featureCounts[feature].map { (feature: feature, count: count, counts: $0) }
+        }
+        let labelCount = labelNames.count
         let totalExamples = Double(exampleCount)
-        let vocabularySize = Double(vocabulary.count)
-
-        var logPosteriors: [String: Double] = [:]
-        for label in labels {
-            let prior = (Double(examplesPerLabel[label] ?? 0) + 1) / (totalExamples + Double(labels.count))
-            var score = log(prior)
-            for (feature, count) in features {
-                score += Double(count) * logLikelihood(feature, label: label, vocabularySize: vocabularySize)
-            }
-            logPosteriors[label] = score
+        let vocabularySize = Double(featureCounts.count)
+        let logDenominators = featureTotals.map { log(Double($0) + smoothing * vocabularySize) }
+        let logSmoothing = log(smoothing)
+        func logLikelihood(_ counts: [Int], _ label: Int) -> Double {
+            let count = label < counts.count ? counts[label] : 0
+            return (count == 0 ? logSmoothing : log(Double(count) + smoothing)) - logDenominators[label]
         }
 
-        let termCount = features.values.reduce(0, +)
+        var scores = (0..<labelCount).map { label in
+            log((Double(examplesPerLabel[label]) + 1) / (totalExamples + Double(labelCount)))
+        }
+        for term in known {
+            let weight = Double(term.count)
+            for label in 0..<labelCount { scores[label] += weight * logLikelihood(term.counts, label) }
+        }
+        var logPosteriors: [String: Double] = [:]
+        for label in 0..<labelCount { logPosteriors[labelNames[label]] = scores[label] }
+
+        let termCount = known.reduce(0) { $0 + $1.count }
         let temperature = max(1, Double(termCount).squareRoot())
-        let scores = softmax(logPosteriors, temperature: temperature)
-        let ranked = labels.sorted { (scores[$0] ?? 0, $1) > (scores[$1] ?? 0, $0) }
+        let probabilities = softmax(logPosteriors, temperature: temperature)
+        let ranked = labels.sorted { (probabilities[$0] ?? 0, $1) > (probabilities[$1] ?? 0, $0) }
         let best = ranked[0]
-        let confidence = scores[best] ?? 0
+        let confidence = probabilities[best] ?? 0
 
         var deciding: [(term: String, weight: Double)] = []
-        if ranked.count > 1, termCount > 0 {
-            let runnerUp = ranked[1]
-            deciding = features.map { feature, count in
-                let weight = Double(count) * (logLikelihood(feature, label: best, vocabularySize: vocabularySize)
-                    - logLikelihood(feature, label: runnerUp, vocabularySize: vocabularySize))
-                return (term: feature, weight: weight)
+        if ranked.count > 1, termCount > 0, let bestIndex = labelIndex[best], let runnerUpIndex = labelIndex[ranked[1]] {
+            deciding = known.map { term in
+                let weight = Double(term.count) * (logLikelihood(term.counts, bestIndex) - logLikelihood(term.counts, runnerUpIndex))
+                return (term: term.feature, weight: weight)
             }
             .filter { $0.weight > 0 }
             .sorted { ($0.weight, $1.term) > ($1.weight, $0.term) }
@@ -121,13 +140,7 @@ public struct TopicClassifier: Sendable {
         }
 
         let topic = (termCount > 0 && confidence >= threshold) ? best : TopicCatalog.unsorted
-        return Classification(topic: topic, confidence: confidence, decidingTerms: deciding, scores: scores)
-    }
-
-    private func logLikelihood(_ feature: String, label: String, vocabularySize: Double) -> Double {
-        let count = Double(featureCounts[label]?[feature] ?? 0)
-        let total = Double(featureTotals[label] ?? 0)
-        return log((count + smoothing) / (total + smoothing * vocabularySize))
+        return Classification(topic: topic, confidence: confidence, decidingTerms: deciding, scores: probabilities)
     }
 
     /// Unigram terms plus, optionally, bigrams of adjacent terms (joined with a space).
