@@ -13,7 +13,7 @@ public enum LanguageGuess {
         isEnglish(words: Tokenizer.words(text))
     }
 
-    static func isEnglish(words: [String]) -> Bool {
+    public static func isEnglish(words: [String]) -> Bool {
         var english = 0
         var swedish = 0
         for word in words {

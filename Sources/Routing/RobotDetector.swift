@@ -84,7 +84,9 @@ public enum RobotDetector {
         // Body wording is weaker: a person may write "jag är ledig till och med fredag, men…"
         // and still ask something. Only short texts without a question count.
         let text = evidence.text
-        guard text.count < 1500, !text.contains("?") else { return nil }
+        // Counting at most 1,500 Characters: a full count walks every grapheme of a long text.
+        let isShort = text.utf8.count < 1500 || text.index(text.startIndex, offsetBy: 1500, limitedBy: text.endIndex) == nil
+        guard isShort, !text.utf8.contains(UInt8(ascii: "?")) else { return nil }
         let folded = Folding.fold(text.lowercased()).split(whereSeparator: { $0.isWhitespace }).joined(separator: " ")
         if let phrase = outOfOfficeBodies.first(where: { folded.contains($0) }) {
             return "out-of-office text (\(phrase))"

@@ -10,7 +10,11 @@ public enum Tokenizer {
     static let minimumLength = 2
 
     public static func terms(_ text: String) -> [String] {
-        let words = self.words(text)
+        terms(words: words(text))
+    }
+
+    /// Terms of a text already split by `words` (to split a text once for several uses).
+    public static func terms(words: [String]) -> [String] {
         let english = LanguageGuess.isEnglish(words: words)
         var result: [String] = []
         result.reserveCapacity(words.count)
@@ -54,7 +58,7 @@ public enum Tokenizer {
     /// Characters: grapheme breaking, Character properties and lowercasing the whole text first
     /// cost more than the rest of classification together (measured in the fetch benchmark).
     /// Combining marks stay inside the word they follow.
-    static func words(_ text: String) -> [String] {
+    public static func words(_ text: String) -> [String] {
         var words: [String] = []
         var current = String.UnicodeScalarView()
         func flush() {

@@ -95,10 +95,15 @@ public struct TopicClassifier: Sendable {
     }
 
     public func classify(subject: String, text: String, threshold: Double = 0.5) -> Classification {
+        classify(subject: subject, textWords: Tokenizer.words(text), threshold: threshold)
+    }
+
+    /// As `classify(subject:text:threshold:)` for a text already split by `Tokenizer.words`.
+    public func classify(subject: String, textWords: [String], threshold: Double = 0.5) -> Classification {
         guard !labelNames.isEmpty else {
             return Classification(topic: TopicCatalog.unsorted, confidence: 0, decidingTerms: [], scores: [:])
         }
-        let known = self.features(subject: subject, text: text).compactMap { feature, count in
+        let known = self.features(subject: subject, textWords: textWords).compactMap { feature, count in
             featureCounts[feature].map { (feature: feature, count: count, counts: $0) }
         }
         let labelCount = labelNames.count
@@ -145,6 +150,10 @@ public struct TopicClassifier: Sendable {
 
     /// Unigram terms plus, optionally, bigrams of adjacent terms (joined with a space).
     func features(subject: String, text: String) -> [String: Int] {
+        features(subject: subject, textWords: Tokenizer.words(text))
+    }
+
+    func features(subject: String, textWords: [String]) -> [String: Int] {
         var counts: [String: Int] = [:]
         func add(_ terms: [String], weight: Int) {
             for term in terms { counts[term, default: 0] += weight }
@@ -153,7 +162,7 @@ public struct TopicClassifier: Sendable {
             }
         }
         if !subject.isEmpty { add(Tokenizer.terms(SubjectNormalizer.normalize(subject)), weight: subjectWeight) }
-        add(Tokenizer.terms(text), weight: 1)
+        add(Tokenizer.terms(words: textWords), weight: 1)
         return counts
     }
 

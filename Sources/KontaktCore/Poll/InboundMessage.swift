@@ -78,13 +78,15 @@ extension Ingestor {
         // Routing reads the start of the new text only: a topic shows in the first screenfuls,
         // and a hostile 25 MB text body must not cost seconds of tokenising.
         let sample = String(newText.unicodeScalars.prefix(Ingestor.routingSampleLength))
+        // Split once for the classifier and the language guess.
+        let sampleWords = Tokenizer.words(sample)
         return ConversationOpening(
             normalizedSubject: SubjectNormalizer.normalize(subject),
-            classification: router.classify(subject: subject, text: sample),
+            classification: router.classify(subject: subject, textWords: sampleWords),
             senderKind: SenderKindClassifier.kind(address: fromAddress, text: sample,
                                                   internalDomains: config.routing.internalDomains,
                                                   businessDomains: config.routing.businessDomains),
-            isEnglish: LanguageGuess.isEnglish(subject + "\n" + sample))
+            isEnglish: LanguageGuess.isEnglish(words: Tokenizer.words(subject) + sampleWords))
     }
 
     static func attachmentRecords(_ message: Message) -> [AttachmentRecord] {

@@ -45,6 +45,10 @@ public struct Router: Sendable {
         classifier.classify(subject: subject, text: text, threshold: threshold)
     }
 
+    public func classify(subject: String, textWords: [String]) -> Classification {
+        classifier.classify(subject: subject, textWords: textWords, threshold: threshold)
+    }
+
     static func loadTraining(_ directory: String) throws(KontaktError) -> [TrainingExample] {
         guard let files = try? FileManager.default.contentsOfDirectory(atPath: directory) else {
             throw KontaktError.failed("cannot read the training examples in \(directory) — check [routing] training_dir")
