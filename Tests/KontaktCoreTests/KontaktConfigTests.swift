@@ -14,6 +14,24 @@ import Testing
         #expect(config.tls.verify)
     }
 
+    @Test func fetchConnectionsDefaultToTwoAndStayWithinOneToFour() throws {
+        #expect(try Fixtures.config().imap.fetchConnections == 2)
+        func parsed(_ n: Int) throws -> Int {
+            try KontaktConfig.parse("""
+                [imap]
+                url = "imaps://h/INBOX"
+                username = "u"
+                fetch_connections = \(n)
+                [identity]
+                address = "a@b.se"
+                """, file: "k.toml").imap.fetchConnections
+        }
+        #expect(try parsed(1) == 1)
+        #expect(try parsed(3) == 3)
+        #expect(try parsed(0) == 1)
+        #expect(try parsed(50) == 4)
+    }
+
     @Test func aMissingKeyIsNamed() {
         #expect(throws: ConfigError.self) { try KontaktConfig.parse("[imap]\nurl = \"imaps://h/INBOX\"\n", file: "k.toml") }
         do {
