@@ -76,6 +76,19 @@ extension StoreTransaction {
             """, arguments: [error, recipientResults, nextAttemptAt, deferredSince, id])
     }
 
+    /// `sending → deferred` after the server accepted the message for some recipients and refused
+    /// others temporarily (4xx): only those are left in `recipients`, so the next attempt can
+    /// never reach an accepted recipient twice.
+    public func markOutboxPartlyDelivered(id: Int64, remainingRecipients: [String], error: String, recipientResults: String,
+                                          nextAttemptAt: Date, deferredSince: Date) throws {
+        let remaining = String(decoding: try JSONEncoder().encode(remainingRecipients), as: UTF8.self)
+        try db.execute(sql: """
+            UPDATE outbox SET state = 'deferred', recipients = ?, lastError = ?, recipientResults = ?, nextAttemptAt = ?,
+                deferredSince = ?, handedOverAt = NULL
+            WHERE id = ? AND state = 'sending'
+            """, arguments: [remaining, error, recipientResults, nextAttemptAt, deferredSince, id])
+    }
+
     /// `sending → failed`: retrying will not help without a change.
     public func markOutboxFailed(id: Int64, error: String, recipientResults: String) throws {
         try db.execute(sql: """

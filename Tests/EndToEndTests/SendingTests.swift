@@ -1,5 +1,5 @@
 import Foundation
-import KontaktCore
+@testable import KontaktCore
 import MailMessage
 import Store
 import Testing
@@ -131,6 +131,44 @@ struct SendingTests {
         #expect(conversation.status == .open)
         let events = try store.read { tx in try tx.events(ofConversation: conversationId).map(\.kind) }
         #expect(events.contains("reply-failed") && events.contains("reopened"))
+    }
+
+    @Test func recipientsRefusedForNowAreRetriedAloneAndTheOthersGetOneCopy() throws {
+        let kontakt = try KontaktInstance(stack: stack)
+        let resident = MailStack.uniqueAddress("invanare")
+        let (conversationId, _) = try question(to: kontakt, from: resident)
+        let entry = try queueReply(kontakt, conversationId: conversationId, body: "Svar till två.")
+        // A second envelope recipient whom the stack's Postfix answers 450 (greylisting, a full mailbox).
+        let deferredRecipient = "uppskjuten@kommun.example.se"
+        let store = try Store(path: kontakt.storePath)
+        try store.write { tx in
+            try tx.scalar("UPDATE outbox SET recipients = '[\"\(resident)\",\"\(deferredRecipient)\"]' WHERE id = \(entry.id!)")
+        }
+
+        let first = try kontakt.run("send", "--json")
+        #expect(first.status == 0, "\(first.stderr)")
+        var stored = try #require(try store.read { tx in try tx.outboxSummary(id: entry.id!) })
+        #expect(stored.state == .deferred)
+        #expect(stored.recipientList == [deferredRecipient], "only the recipient still owed is left")
+        var results = RecipientResult.decodeList(stored.recipientResults)
+        #expect(results.first { $0.address == resident }?.accepted == true)
+        #expect(results.first { $0.address == deferredRecipient }?.code == 450)
+        // Delivered to the resident: the conversation has its reply and counts as answered.
+        #expect(try store.read { tx in try tx.conversation(id: conversationId) }?.status == .answered)
+        #expect(try stack.waitForMessages(user: resident, count: 1).count == 1)
+
+        // The retry goes to the deferred recipient alone: the resident still has one copy.
+        #expect(try kontakt.run("retry", "\(entry.id!)").status == 0)
+        let second = try kontakt.run("send", "--json")
+        #expect(second.status == 0, "\(second.stderr)")
+        stored = try #require(try store.read { tx in try tx.outboxSummary(id: entry.id!) })
+        #expect(stored.state == .deferred)
+        results = RecipientResult.decodeList(stored.recipientResults)
+        #expect(results.first { $0.address == resident }?.accepted == true, "earlier results are kept")
+        Thread.sleep(forTimeInterval: 1)
+        #expect(try stack.messageCount(user: resident) == 1)
+        let copies = try store.read { tx in try tx.messages(inConversation: conversationId) }.filter { $0.direction == .outbound }
+        #expect(copies.count == 1)
     }
 
     @Test func hostileReplyToIsRefusedBeforeSMTP() throws {

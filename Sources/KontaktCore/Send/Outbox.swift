@@ -196,12 +196,29 @@ public final class Outbox {
         let refused = result.refused
         let note = refused.isEmpty ? nil
             : "\(refused.count) of \(result.recipients.count) recipients refused: " + refused.map { "\($0.address): \($0.reply)" }.joined(separator: "; ")
-        try recordSent(entry, contentHash: prepared.contentHash, size: prepared.size,
-                       results: RecipientResult.encodeList(result.recipients), note: note, confirmed: true)
-        summary.sent += 1
-        summary.items.append(.init(id: id, state: "sent", detail: note))
-        logger.info("sent", metadata: ["outbox": "\(id)", "refused": "\(refused.count)"])
-        copyToSentFolder(prepared, entry: entry, summary: &summary)
+        let results = RecipientResult.merged(entry.recipientResults, with: result.recipients)
+        let firstDelivery = !RecipientResult.decodeList(entry.recipientResults).contains(where: \.accepted)
+        // Recipients refused for now (4xx) while others took the message: an MTA would keep them
+        // queued, and so does the entry — deferred with only them left, until they accept or the
+        // retry allowance runs out.
+        let owed = refused.filter { (400..<500).contains($0.code) }.map(\.address)
+        let now = clock()
+        let since = entry.deferredSince ?? now
+        if !owed.isEmpty, let next = settings.policy.nextAttempt(afterAttempt: entry.attempts, deferredSince: since, now: now) {
+            try recordPartlyDelivered(entry, remaining: owed, note: note ?? "", results: RecipientResult.encodeList(results),
+                                      nextAttemptAt: next, deferredSince: since, contentHash: prepared.contentHash, size: prepared.size)
+            summary.deferred += 1
+            summary.items.append(.init(id: id, state: "deferred", detail: note))
+            logger.info("delivered to some recipients; the others deferred", metadata: ["outbox": "\(id)", "deferred": "\(owed.count)"])
+        } else {
+            try recordSent(entry, contentHash: prepared.contentHash, size: prepared.size,
+                           results: RecipientResult.encodeList(results), note: note, confirmed: true)
+            summary.sent += 1
+            summary.items.append(.init(id: id, state: "sent", detail: note))
+            logger.info("sent", metadata: ["outbox": "\(id)", "refused": "\(refused.count)"])
+        }
+        // One copy in the Sent folder per message, however many attempts its recipients took.
+        if firstDelivery { copyToSentFolder(prepared, entry: entry, summary: &summary) }
         return nil
     }
 
@@ -217,7 +234,8 @@ public final class Outbox {
             error.replyCode = error.recipients.last?.code
             error.message = "SMTP: every recipient was refused"
         }
-        let results = RecipientResult.encodeList(error.recipients)
+        // An entry's earlier attempts may have delivered to some recipients: keep their results.
+        let results = RecipientResult.encodeList(RecipientResult.merged(entry.recipientResults, with: error.recipients))
         // Dropped after the final dot without an answer: as ambiguous as a kill, resolved the same way.
         if error.replyCode == nil, [.unreachable, .tls, .other].contains(error.kind),
            try storeRead({ tx in try tx.outboxSummary(id: id)?.handedOverAt }) != nil {
@@ -307,27 +325,46 @@ public final class Outbox {
     private func recordSent(_ entry: OutboxRecord, contentHash: String?, size: Int64?, results: String, note: String?,
                             confirmed: Bool) throws(KontaktError) {
         let now = clock()
-        let copy = entry.conversationId == nil ? nil : OutboundRecord.make(for: entry, contentHash: contentHash, size: size, at: now)
         try storeWrite { tx in
             try tx.markOutboxSent(id: entry.id!, at: now, recipientResults: results, note: note, confirmed: confirmed)
-            guard let copy, let conversationId = entry.conversationId, !(try tx.hasOutboundMessage(outboxId: entry.id!)) else { return }
-            try tx.insert(copy)
-            try tx.record(EventRecord(at: now, conversationId: conversationId, actor: "send",
-                                      kind: "\(entry.kind.rawValue)-sent", detail: confirmed ? "" : "unconfirmed"))
-            guard var conversation = try tx.conversation(id: conversationId) else { return }
-            conversation.lastActivityAt = max(conversation.lastActivityAt, now)
-            if entry.kind == .reply {
-                // Only if nothing came in after the reply was written: a question that arrived
-                // while the reply waited in the outbox must stay open in the queue.
-                let lastInbound = try tx.messages(inConversation: conversationId)
-                    .filter { $0.direction == .inbound }.map(\.receivedAt).max()
-                if conversation.status == .open, (lastInbound ?? .distantPast) <= entry.createdAt {
-                    conversation.status = .answered
-                }
-                if conversation.firstAnsweredAt == nil { conversation.firstAnsweredAt = now }
-            }
-            try tx.update(conversation)
+            try recordDelivery(of: entry, contentHash: contentHash, size: size, confirmed: confirmed, at: now, in: tx)
         }
+    }
+
+    /// Delivered to some recipients, owed to others (see `send`): the conversation gets its copy
+    /// of the message now, the entry waits for the rest.
+    private func recordPartlyDelivered(_ entry: OutboxRecord, remaining: [String], note: String, results: String,
+                                       nextAttemptAt: Date, deferredSince: Date, contentHash: String?, size: Int64?) throws(KontaktError) {
+        let now = clock()
+        try storeWrite { tx in
+            try tx.markOutboxPartlyDelivered(id: entry.id!, remainingRecipients: remaining, error: note, recipientResults: results,
+                                             nextAttemptAt: nextAttemptAt, deferredSince: deferredSince)
+            try recordDelivery(of: entry, contentHash: contentHash, size: size, confirmed: true, at: now, in: tx)
+        }
+    }
+
+    /// The sent message in its conversation (once per entry) and what that means for the
+    /// conversation's state.
+    private func recordDelivery(of entry: OutboxRecord, contentHash: String?, size: Int64?, confirmed: Bool, at now: Date,
+                                in tx: StoreTransaction) throws {
+        let copy = entry.conversationId == nil ? nil : OutboundRecord.make(for: entry, contentHash: contentHash, size: size, at: now)
+        guard let copy, let conversationId = entry.conversationId, !(try tx.hasOutboundMessage(outboxId: entry.id!)) else { return }
+        try tx.insert(copy)
+        try tx.record(EventRecord(at: now, conversationId: conversationId, actor: "send",
+                                  kind: "\(entry.kind.rawValue)-sent", detail: confirmed ? "" : "unconfirmed"))
+        guard var conversation = try tx.conversation(id: conversationId) else { return }
+        conversation.lastActivityAt = max(conversation.lastActivityAt, now)
+        if entry.kind == .reply {
+            // Only if nothing came in after the reply was written: a question that arrived
+            // while the reply waited in the outbox must stay open in the queue.
+            let lastInbound = try tx.messages(inConversation: conversationId)
+                .filter { $0.direction == .inbound }.map(\.receivedAt).max()
+            if conversation.status == .open, (lastInbound ?? .distantPast) <= entry.createdAt {
+                conversation.status = .answered
+            }
+            if conversation.firstAnsweredAt == nil { conversation.firstAnsweredAt = now }
+        }
+        try tx.update(conversation)
     }
 
     /// Resolves entries a dead run left in `sending` (see the type's documentation) and removes

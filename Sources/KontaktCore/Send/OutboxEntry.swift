@@ -55,9 +55,20 @@ public struct RecipientResult: Codable, Sendable, Equatable {
     }
 
     static func encodeList(_ list: [SMTPRecipientResult]) -> String {
+        encodeList(list.map(RecipientResult.init))
+    }
+
+    static func encodeList(_ list: [RecipientResult]) -> String {
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
-        return (try? String(decoding: encoder.encode(list.map(RecipientResult.init)), as: UTF8.self)) ?? "[]"
+        return (try? String(decoding: encoder.encode(list), as: UTF8.self)) ?? "[]"
+    }
+
+    /// Earlier attempts' results with this attempt's replacing those for the same address.
+    static func merged(_ earlier: String, with latest: [SMTPRecipientResult]) -> [RecipientResult] {
+        let now = latest.map(RecipientResult.init)
+        let answered = Set(now.map { $0.address.lowercased() })
+        return decodeList(earlier).filter { !answered.contains($0.address.lowercased()) } + now
     }
 
     static func decodeList(_ json: String) -> [RecipientResult] {
