@@ -1,4 +1,5 @@
 import CCurl
+import Foundation
 
 /// A failed libcurl transfer, in terms a person can act on.
 ///
@@ -51,7 +52,20 @@ public struct CurlError: Error, Sendable, CustomStringConvertible {
 
     public var description: String {
         var text = "\(message) (curl \(code))"
-        if let serverLine, !serverLine.isEmpty { text += "; server said: \(serverLine)" }
+        if let serverLine, !serverLine.isEmpty { text += "; server said: \(CurlError.readable(serverLine))" }
         return text
+    }
+
+    /// The server's line as a person can read it: a SASL error challenge — XOAUTH2 and
+    /// OAUTHBEARER answer a refused token with base64 JSON after `+ ` (IMAP) or `334 ` (SMTP) —
+    /// is shown decoded, e.g. `+ {"status":"401","schemes":"bearer","scope":"mail"}`.
+    static func readable(_ line: String) -> String {
+        for prefix in ["+ ", "334 "] where line.hasPrefix(prefix) {
+            guard let data = Data(base64Encoded: String(line.dropFirst(prefix.count))),
+                  let text = String(data: data, encoding: .utf8), text.hasPrefix("{"),
+                  !text.contains(where: { $0.isNewline || $0.asciiValue.map { $0 < 0x20 } == true }) else { continue }
+            return prefix + text
+        }
+        return line
     }
 }

@@ -68,8 +68,14 @@ public final class IMAPClient: @unchecked Sendable {
             connectionSuspect = false
             return response
         } catch {
-            throw IMAPError(error, command: command)
+            throw failure(error, command: command)
         }
+    }
+
+    private func failure(_ error: CurlError, command: String?) -> IMAPError {
+        var failure = IMAPError(error, command: command)
+        failure.usedBearerToken = connection.bearerToken != nil
+        return failure
     }
 
     private func lines(of response: CurlResponse) -> [String] { response.bodyLines }
@@ -206,7 +212,7 @@ public final class IMAPClient: @unchecked Sendable {
     public func append(_ source: any UploadSource, to mailbox: MailboxName) throws(IMAPError) {
         var request = CurlRequest(url: url(mailbox), connection: connection)
         request.upload = source
-        do { _ = try handle.perform(request) } catch { throw IMAPError(error, command: "APPEND") }
+        do { _ = try handle.perform(request) } catch { throw failure(error, command: "APPEND") }
     }
 
     /// How many untagged lines one custom command may return safely under libcurl 7.88's

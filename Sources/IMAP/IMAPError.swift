@@ -20,6 +20,8 @@ public struct IMAPError: Error, Sendable, CustomStringConvertible {
     public var kind: Kind
     public var message: String
     public var curl: CurlError?
+    /// The login presented an OAuth 2 bearer token rather than a password (for the advice).
+    public var usedBearerToken = false
 
     public init(kind: Kind, message: String) {
         self.kind = kind
@@ -48,7 +50,9 @@ public struct IMAPError: Error, Sendable, CustomStringConvertible {
         case .certificate:
             return "\(message) — the server's certificate is not trusted; set [tls] ca_file to the CA that signed it"
         case .authentication:
-            return "\(message) — check [imap] username and the password file"
+            return usedBearerToken
+                ? "\(message) — check [imap] username and the bearer token (bearer_token_file or bearer_token_command): it may have expired"
+                : "\(message) — check [imap] username and the password file"
         default:
             return message
         }

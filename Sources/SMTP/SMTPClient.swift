@@ -38,7 +38,9 @@ public final class SMTPClient: @unchecked Sendable {
         request.customRequest = "NOOP"
         request.recordTranscript = true
         do { _ = try handle.perform(request) } catch {
-            throw SMTPError(error, transcript: [])
+            var failure = SMTPError(error, transcript: [])
+            failure.usedBearerToken = connection.bearerToken != nil
+            throw failure
         }
     }
 
@@ -55,7 +57,9 @@ public final class SMTPClient: @unchecked Sendable {
         do {
             response = try handle.perform(request)
         } catch {
-            throw SMTPError(error, transcript: error.transcript)
+            var failure = SMTPError(error, transcript: error.transcript)
+            failure.usedBearerToken = connection.bearerToken != nil
+            throw failure
         }
         let recipients = SMTPTranscript.recipientReplies(response.transcript)
         let final = SMTPTranscript.lastReply(response.transcript) ?? ""

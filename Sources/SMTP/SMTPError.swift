@@ -20,6 +20,9 @@ public struct SMTPError: Error, Sendable, CustomStringConvertible {
     /// What each recipient got back, when the conversation went that far.
     public var recipients: [SMTPRecipientResult] = []
 
+    /// The login presented an OAuth 2 bearer token rather than a password (for the advice).
+    public var usedBearerToken = false
+
     public init(kind: Kind, message: String, replyCode: Int? = nil) {
         self.kind = kind
         self.message = message
@@ -37,7 +40,10 @@ public struct SMTPError: Error, Sendable, CustomStringConvertible {
     public var description: String {
         switch kind {
         case .certificate: return "\(message) — the server's certificate is not trusted; set [tls] ca_file to the CA that signed it"
-        case .authentication: return "\(message) — check [smtp] username and the password file"
+        case .authentication:
+            return usedBearerToken
+                ? "\(message) — check [smtp] username and the bearer token (bearer_token_file or bearer_token_command): it may have expired"
+                : "\(message) — check [smtp] username and the password file"
         default: return message
         }
     }
