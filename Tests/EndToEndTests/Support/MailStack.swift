@@ -14,6 +14,9 @@ struct MailStack: Sendable {
     let caFile: String
     let password: String
     let passwordFile: String
+    /// The OAuth 2 bearer token the stack's Dovecot accepts for XOAUTH2/OAUTHBEARER (also for
+    /// Postfix's submission, which authenticates through Dovecot).
+    let oauthTokenFile: String
     let imapPort: Int
     let imapsPort: Int
     let imapNoMovePort: Int
@@ -28,6 +31,7 @@ struct MailStack: Sendable {
               let pw = try? String(contentsOfFile: pwFile, encoding: .utf8) else { return nil }
         func port(_ key: String, _ fallback: Int) -> Int { Int(env[key] ?? "") ?? fallback }
         return MailStack(directory: dir, caFile: ca, password: pw.trimmingCharacters(in: .newlines), passwordFile: pwFile,
+                         oauthTokenFile: env["KONTAKT_STACK_OAUTH_TOKEN_FILE"] ?? dir + "/oauth-token",
                          imapPort: port("KONTAKT_STACK_IMAP_PORT", 14143), imapsPort: port("KONTAKT_STACK_IMAPS_PORT", 14993),
                          imapNoMovePort: port("KONTAKT_STACK_IMAP_NOMOVE_PORT", 14144),
                          smtpPort: port("KONTAKT_STACK_SMTP_PORT", 14025),
