@@ -90,6 +90,70 @@ struct BodyPrefetcherTests {
     }
 }
 
+extension BodyPrefetcherTests {
+    /// The extra session hangs on a server that never answers while the first session fetches
+    /// ahead until the window is full; when the extra gives up, the message it hands back is the
+    /// one the poller waits for, and it must be fetched although the window is full.
+    @Test func aMessageHandedBackIsFetchedEvenWithTheWindowFull() throws {
+        let box = try mailbox(12)
+        let imap = try stack.imap(user: box.kontakt.address)
+        let silent = try SilentPort()
+        var hanging = stack.imapConnection(user: box.kontakt.address)
+        hanging.url = "imaps://127.0.0.1:\(silent.port)"
+        hanging.connectTimeout = 1
+        hanging.stallTimeout = 1
+        let prefetcher = prefetcher(imap, extra: [try IMAPClient(connection: hanging)], uids: box.uids,
+                                    validity: box.validity, ingestor: box.ingestor) { 0 }
+        prefetcher.start()
+        // Taken on another thread, so a deadlock fails the test instead of hanging the run.
+        let taken = TakenIDs()
+        let done = DispatchSemaphore(value: 0)
+        DispatchQueue.global().async { [self] in
+            taken.set(try? takeAll(prefetcher, box.uids, requestActionsAfter: 0))
+            done.signal()
+        }
+        let finished = done.wait(timeout: .now() + 30) == .success
+        prefetcher.finish()
+        if !finished { _ = done.wait(timeout: .now() + 30) }
+        #expect(finished, "the poller and the fetch threads waited for each other")
+        #expect(taken.get()?.map(number) == Array(0..<12))
+        withExtendedLifetime(silent) {}
+    }
+}
+
+/// A loopback port whose connections wait in the listen backlog forever: a server that never answers.
+final class SilentPort {
+    let port: Int
+    private let descriptor: Int32
+
+    init() throws {
+        let descriptor = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+        self.descriptor = descriptor
+        var address = sockaddr_in()
+        address.sin_family = sa_family_t(AF_INET)
+        address.sin_addr.s_addr = inet_addr("127.0.0.1")
+        let size = socklen_t(MemoryLayout<sockaddr_in>.size)
+        let bound = withUnsafePointer(to: &address) {
+            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(descriptor, $0, size) }
+        }
+        guard descriptor >= 0, bound == 0, listen(descriptor, 16) == 0 else { throw StackError("cannot listen on loopback") }
+        var length = size
+        _ = withUnsafeMutablePointer(to: &address) {
+            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { getsockname(descriptor, $0, &length) }
+        }
+        port = Int(UInt16(bigEndian: address.sin_port))
+    }
+
+    deinit { close(descriptor) }
+}
+
+final class TakenIDs: @unchecked Sendable {
+    private let lock = NSLock()
+    private var ids: [String]?
+    func set(_ value: [String]?) { lock.lock(); ids = value; lock.unlock() }
+    func get() -> [String]? { lock.lock(); defer { lock.unlock() }; return ids }
+}
+
 final class Counter: @unchecked Sendable {
     private let lock = NSLock()
     private var count = 0

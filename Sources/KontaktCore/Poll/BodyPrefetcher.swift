@@ -236,20 +236,21 @@ final class BodyPrefetcher: @unchecked Sendable {
         condition.lock()
         defer { condition.unlock() }
         while true {
-            // Stay at most one message beyond the window ahead of the poller.
-            while bufferedBytes >= windowBytes && !cancelled { condition.wait() }
             if cancelled { return nil }
             var actionsDue = false
             if waitingForExtras {
                 actionsDue = actionsRequested
                 actionsRequested = false
             }
+            // A message handed back lies behind everything fetched since, so the poller may be
+            // waiting for it with the window full of later ones: it is fetched whatever the window.
             if waitingForExtras, !handedBack.isEmpty { return (handedBack.removeFirst(), actionsDue) }
-            if nextIndex < plan.uids.count {
+            // Otherwise stay at most one message beyond the window ahead of the poller.
+            if bufferedBytes < windowBytes, nextIndex < plan.uids.count {
                 nextIndex += 1
                 return (nextIndex - 1, actionsDue)
             }
-            if !waitingForExtras || extrasRunning == 0 { return nil }
+            if nextIndex >= plan.uids.count, !waitingForExtras || extrasRunning == 0 { return nil }
             if actionsDue { actionsRequested = true }
             condition.wait()
         }
