@@ -76,6 +76,8 @@ final class BodyPrefetcher: @unchecked Sendable {
     private var preparing = 0
     private var report = Report()
     private var actionsRequested = false
+    /// The error that ended the first session's fetching: what a message nobody fetched failed on.
+    private var failure: (any Error)?
     /// Preparing is CPU work on one message at a time, so messages are prepared side by side on
     /// the spare cores while the fetch thread waits on the server for the next one.
     private let preparation = DispatchQueue(label: "kontakt-prepare", qos: .userInitiated, attributes: .concurrent)
@@ -129,7 +131,8 @@ final class BodyPrefetcher: @unchecked Sendable {
         defer { condition.unlock() }
         while ready[uid] == nil && (running > 0 || preparing > 0) { condition.wait() }
         guard let result = ready.removeValue(forKey: uid) else {
-            throw IMAPError(kind: .protocolViolation, message: "the fetch thread stopped before message \(uid); poll again")
+            // Handed back by an extra session after the first had already stopped on an error.
+            throw failure ?? IMAPError(kind: .protocolViolation, message: "the fetch thread stopped before message \(uid); poll again")
         }
         bufferedBytes -= BodyPrefetcher.size(of: result)
         condition.broadcast()
@@ -277,6 +280,7 @@ final class BodyPrefetcher: @unchecked Sendable {
 
     private func deliver(_ uid: UInt32, _ result: Result<Fetched, any Error>) {
         condition.lock()
+        if case .failure(let error) = result, failure == nil { failure = error }
         ready[uid] = result
         bufferedBytes += BodyPrefetcher.size(of: result)
         condition.broadcast()
