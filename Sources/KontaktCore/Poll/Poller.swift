@@ -127,11 +127,11 @@ public final class Poller {
         let oversize = Set(uids.filter { (sizes[$0] ?? 0) > config.imap.maxMessageSize })
         let groups = config.imap.fetchMode == .batch
             ? Poller.batchGroups(uids.filter { !oversize.contains($0) }, sizes: sizes) : []
+        let plan = BodyPrefetcher.Plan(uids: uids, folder: folder, uidValidity: status.uidValidity, headerOnly: oversize,
+                                       batchMode: config.imap.fetchMode == .batch, batchGroups: groups)
         let prefetcher = BodyPrefetcher(
-            imap: imap, extraFetchers: uids.count > 1 ? extraFetchers() : [], plan: .init(uids: uids, folder: folder, uidValidity: status.uidValidity,
-                                    headerOnly: oversize, batchMode: config.imap.fetchMode == .batch,
-                                    batchGroups: groups),
-            logger: logger, prepare: { [ingestor] raw in ingestor.prepare(raw) },
+            imap: imap, extraFetchers: uids.count > 1 ? extraFetchers() : [], plan: plan, logger: logger,
+            prepare: { [ingestor] raw in ingestor.prepare(raw) },
             serverActions: { [self] in try carryOutServerActions(folder: folder) })
         prefetcher.start()
         do {
