@@ -21,6 +21,7 @@ static inline CURLcode kontakt_curl_setopt_datafn(CURL *h, CURLoption o, kontakt
 static inline CURLcode kontakt_curl_setopt_debugfn(CURL *h, kontakt_curl_debug_fn v) { return curl_easy_setopt(h, CURLOPT_DEBUGFUNCTION, v); }
 
 static inline CURLcode kontakt_curl_getinfo_long(CURL *h, CURLINFO i, long *v) { return curl_easy_getinfo(h, i, v); }
+static inline CURLcode kontakt_curl_getinfo_certinfo(CURL *h, struct curl_certinfo **v) { return curl_easy_getinfo(h, CURLINFO_CERTINFO, v); }
 
 // 7.88 spells this option with three L's; 8.2 renamed it and kept an alias.
 static inline CURLcode kontakt_curl_allow_failed_recipients(CURL *h, long on) {

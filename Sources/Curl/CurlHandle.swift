@@ -76,6 +76,8 @@ public struct CurlRequest {
     public var recordTranscript = false
     /// Use a new connection for this transfer (after a protocol state we cannot trust).
     public var freshConnection = false
+    /// Keep the server's certificate (PEM) from the TLS handshake, if this transfer makes one.
+    public var collectServerCertificate = false
 
     public init(url: String, connection: CurlConnection) {
         self.url = url
@@ -93,6 +95,9 @@ public struct CurlResponse: Sendable {
     public var transcript: [TranscriptLine] = []
     /// `CURLINFO_RESPONSE_CODE`: the last numeric reply (SMTP) or 0.
     public var responseCode: Int = 0
+    /// The server's own certificate as PEM, when `collectServerCertificate` was set and the
+    /// transfer made a TLS handshake (a reused connection makes none).
+    public var serverCertificatePEM: String?
 
     /// The header bytes split into lines without their CRLF, decoded leniently.
     public var headerLines: [String] { CurlResponse.lines(headerBytes) }
@@ -176,6 +181,7 @@ public final class CurlHandle: @unchecked Sendable {
         var responseCode = 0
         _ = kontakt_curl_getinfo_long(easy, CURLINFO_RESPONSE_CODE, &responseCode)
         response.responseCode = responseCode
+        if request.collectServerCertificate { response.serverCertificatePEM = serverCertificatePEM() }
 
         guard result == CURLE_OK else {
             let detail = String(decoding: errorBuffer.prefix(while: { $0 != 0 }).map { UInt8(bitPattern: $0) }, as: UTF8.self)
@@ -203,6 +209,21 @@ public final class CurlHandle: @unchecked Sendable {
             return String(keep) + "(redacted)"
         }
         return String(line.prefix(300))
+    }
+
+    /// The first certificate of the chain libcurl saw (the server's own), from its `Cert:` field.
+    private func serverCertificatePEM() -> String? {
+        var info: UnsafeMutablePointer<curl_certinfo>?
+        guard kontakt_curl_getinfo_certinfo(easy, &info) == CURLE_OK, let info, info.pointee.num_of_certs > 0,
+              var field = info.pointee.certinfo?[0] else { return nil }
+        while true {
+            if let data = field.pointee.data {
+                let text = String(cString: data)
+                if text.hasPrefix("Cert:") { return String(text.dropFirst("Cert:".count)) }
+            }
+            guard let next = field.pointee.next else { return nil }
+            field = next
+        }
     }
 
     private func setUp(_ request: CurlRequest, context: UnsafeMutableRawPointer, errorBuffer: UnsafeMutablePointer<CChar>) -> CURLcode {
@@ -236,6 +257,7 @@ public final class CurlHandle: @unchecked Sendable {
         steps.append(kontakt_curl_setopt_long(easy, CURLOPT_SSL_VERIFYHOST, c.verifyCertificates ? 2 : 0))
         if let ca = c.caFile { steps.append(kontakt_curl_setopt_string(easy, CURLOPT_CAINFO, ca)) }
         if request.freshConnection { steps.append(kontakt_curl_setopt_long(easy, CURLOPT_FRESH_CONNECT, 1)) }
+        if request.collectServerCertificate { steps.append(kontakt_curl_setopt_long(easy, CURLOPT_CERTINFO, 1)) }
         if let custom = request.customRequest {
             steps.append(kontakt_curl_setopt_string(easy, CURLOPT_CUSTOMREQUEST, custom))
         }

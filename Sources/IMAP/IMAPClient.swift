@@ -27,6 +27,8 @@ public final class IMAPClient: @unchecked Sendable {
     private var cachedCapabilities: Set<String>?
     /// Set after a batch fetch whose response we could not trust: the connection may hold unread bytes.
     private var connectionSuspect = false
+    /// The server's certificate (PEM) from this client's first TLS handshake, for expiry warnings.
+    public private(set) var serverCertificatePEM: String?
 
     /// - Parameter connection: its `url` is the server root, e.g. `imaps://imap.example.se:993`
     ///   (a mailbox path, if present, is ignored here; callers pass mailboxes explicitly).
@@ -63,9 +65,11 @@ public final class IMAPClient: @unchecked Sendable {
         var request = CurlRequest(url: url, connection: connection)
         request.customRequest = command
         request.freshConnection = connectionSuspect
+        request.collectServerCertificate = serverCertificatePEM == nil
         do {
             let response = try handle.perform(request)
             connectionSuspect = false
+            if let pem = response.serverCertificatePEM { serverCertificatePEM = pem }
             return response
         } catch {
             throw failure(error, command: command)

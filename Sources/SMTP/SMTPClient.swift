@@ -33,11 +33,14 @@ public final class SMTPClient: @unchecked Sendable {
     }
 
     /// Connects, negotiates TLS, logs in and sends NOOP: proof that sending would work.
-    public func verify() throws(SMTPError) {
+    /// Logs in and says NOOP; returns the server's certificate (PEM) when the handshake showed one.
+    @discardableResult
+    public func verify() throws(SMTPError) -> String? {
         var request = CurlRequest(url: connection.url, connection: connection)
         request.customRequest = "NOOP"
         request.recordTranscript = true
-        do { _ = try handle.perform(request) } catch {
+        request.collectServerCertificate = true
+        do { return try handle.perform(request).serverCertificatePEM } catch {
             var failure = SMTPError(error, transcript: [])
             failure.usedBearerToken = connection.bearerToken != nil
             throw failure

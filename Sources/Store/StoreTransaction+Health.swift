@@ -18,6 +18,8 @@ public struct HealthFacts: Sendable {
     public var oversize: Int
     public var campaignBacklogs: [CampaignBacklog]
     public var failingServerActions: [ServerActionRecord]
+    /// When the IMAP server's certificate expires, as the last poll that made a TLS handshake saw it.
+    public var imapCertificateNotAfter: Date?
 
     public init(lastPoll: PollRunRecord? = nil, lastSuccessfulPoll: PollRunRecord? = nil, lastSentAt: Date? = nil,
                 openConversations: Int = 0, oldestWaitingConversationId: Int64? = nil, oldestWaitingSince: Date? = nil,
@@ -50,6 +52,8 @@ extension StoreTransaction {
     /// The key a sender may write after a successful `kontakt send` run (ISO 8601), so that a
     /// run that had nothing to send still counts as "the SMTP side works".
     public static let lastSendKey = "send.lastSuccessAt"
+    /// The IMAP server certificate's expiry (ISO 8601), recorded by the poller.
+    public static let imapCertificateKey = "imap.certificateNotAfter"
 
     /// Everything `status` needs; `serverActionFailureThreshold` is how many failed attempts
     /// make an after-fetch action "keep failing".
@@ -82,12 +86,15 @@ extension StoreTransaction {
         }
         let failing = try ServerActionRecord.filter(Column("attempts") >= serverActionFailureThreshold)
             .order(Column("attempts").desc, Column("id")).fetchAll(db)
-        return HealthFacts(
+        var facts = HealthFacts(
             lastPoll: try lastPoll(), lastSuccessfulPoll: try lastSuccessfulPoll(), lastSentAt: sent,
             openConversations: open,
             oldestWaitingConversationId: oldest?["id"], oldestWaitingSince: oldest?["waitingSince"],
             outboxCounts: counts, oldestDeferredAt: oldestDeferred,
             quarantined: try messageCount(state: .quarantined), oversize: try messageCount(state: .oversize),
             campaignBacklogs: campaigns, failingServerActions: failing)
+        facts.imapCertificateNotAfter = try value(forKey: StoreTransaction.imapCertificateKey)
+            .flatMap { ISO8601DateFormatter().date(from: $0) }
+        return facts
     }
 }

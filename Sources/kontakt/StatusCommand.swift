@@ -9,11 +9,12 @@ struct StatusCommand: ParsableCommand {
         discussion: """
             Shows the last successful poll and send, open conversations and the oldest waiting one,
             the outbox's deferred and failed messages, quarantined messages, campaigns still sending,
-            after-fetch server actions that keep failing, and the expiry of the [tls] ca_file certificate.
+            after-fetch server actions that keep failing, and the expiry of the [tls] ca_file certificate
+            and of the IMAP server's certificate (as the last poll saw it).
 
             Exit status 1, with one PROBLEM line each, when something needs a human: no successful poll
             within [health] max_poll_age_minutes, failed outgoing messages, quarantined messages,
-            server actions that failed 3 times or more, a CA certificate expiring within 14 days.
+            server actions that failed 3 times or more, a CA or IMAP server certificate expiring within 14 days.
             With --quiet only the problem lines print, so a daily cron line mails only when needed.
 
             Examples:
@@ -69,6 +70,9 @@ enum StatusFormat {
         if r.serverActions.failing > 0 {
             lines.append("server actions:       \(r.serverActions.failing) failing (up to \(r.serverActions.maxAttempts) attempts)"
                          + (r.serverActions.lastError.map { ": \($0)" } ?? ""))
+        }
+        if let notAfter = r.imapCertificateExpiresAt {
+            lines.append("IMAP certificate:     valid until \(iso(notAfter)) (\(Int((notAfter.timeIntervalSince(now) / 86400).rounded(.down))) days)")
         }
         if let ca = r.caCertificate {
             lines.append("CA certificate:       valid until \(iso(ca.notAfter)) (\(ca.daysLeft(now: now)) days)")

@@ -50,6 +50,10 @@ struct FoundationTests {
         for step in ["imap dns", "imap tcp", "imap tls", "imap auth", "imap mailbox", "smtp auth"] {
             #expect(result.stdout.contains("ok   \(step)"), "missing \(step) in:\n\(result.stdout)")
         }
+        // The servers' certificates (the stack makes them valid for 30 days) with their expiry.
+        let certificateLines = result.stdout.split(separator: "\n").filter { $0.contains("certificate") }
+        #expect(certificateLines.count == 2 && certificateLines.allSatisfy { $0.contains("valid until") && $0.contains("days)") },
+                "\(result.stdout)")
     }
 
     @Test func checkNamesAuthenticationForAWrongPassword() throws {

@@ -29,6 +29,10 @@ struct OperationsTests {
         #expect(report.oldestWaitingConversationId != nil)
         #expect(report.caCertificate != nil, "the stack's CA file is parsed")
         #expect((report.caCertificate?.daysLeft(now: Date()) ?? -1) > 0)
+        // The poll kept the IMAP server certificate's expiry (the stack's is valid 30 days).
+        let serverExpiry = try #require(report.imapCertificateExpiresAt)
+        #expect(serverExpiry.timeIntervalSinceNow > 20 * 86400 && serverExpiry.timeIntervalSinceNow < 31 * 86400)
+        #expect(healthy.stdout.contains("IMAP certificate:     valid until"), "\(healthy.stdout)")
         #expect(try kontakt.run("status", "--quiet").stdout.isEmpty, "--quiet prints nothing when healthy")
 
         // The server goes away and the last good poll is now too old (limit 0 minutes).

@@ -161,4 +161,18 @@ struct HealthRuleTests {
         #expect(report.problems.contains { $0.contains("expires in 3 days") })
         #expect(report.outbox.deferred == 5, "deferred alone is not a problem, but it is reported")
     }
+
+    @Test func theIMAPServersCertificateNearItsEndIsAProblem() throws {
+        let now = Date()
+        let check = HealthCheck(config: try config())
+        var f = facts(lastOK: now)
+        f.imapCertificateNotAfter = now.addingTimeInterval(60 * 86400)
+        #expect(check.report(facts: f, certificate: nil, now: now).problems.isEmpty)
+        f.imapCertificateNotAfter = now.addingTimeInterval(5 * 86400 + 60)
+        let soon = check.report(facts: f, certificate: nil, now: now)
+        #expect(soon.problems == ["the IMAP server's certificate expires in 5 days — tell the server's administrator"])
+        #expect(soon.imapCertificateExpiresAt == f.imapCertificateNotAfter)
+        f.imapCertificateNotAfter = now.addingTimeInterval(-2 * 86400 - 60)
+        #expect(check.report(facts: f, certificate: nil, now: now).problems.first?.contains("expired 3 days ago") == true)
+    }
 }

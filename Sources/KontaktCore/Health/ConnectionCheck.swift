@@ -40,6 +40,7 @@ public struct ConnectionCheck {
             let client = try IMAPClient(connection: connection)
             let caps = try client.capabilities()
             steps += passed(server: "imap", upTo: "auth", detail: "logged in as \(connection.username ?? "")")
+            describeCertificate(client.serverCertificatePEM, in: &steps)
             for folder in config.imap.folders {
                 let status = try client.status(MailboxName(folder))
                 steps.append(Step(server: "imap", name: "mailbox", ok: true,
@@ -66,8 +67,9 @@ public struct ConnectionCheck {
         guard resolve(connection.host, server: "smtp", into: &steps) else { return steps }
         do {
             let client = try SMTPClient(connection: connection)
-            try client.verify()
+            let certificate = try client.verify()
             steps += passed(server: "smtp", upTo: "auth", detail: connection.username.map { "logged in as \($0)" } ?? "no login configured")
+            describeCertificate(certificate, in: &steps)
         } catch {
             let step: String
             switch error.kind {
@@ -95,6 +97,21 @@ public struct ConnectionCheck {
         }
         steps.append(Step(server: server, name: "dns", ok: true, detail: host))
         return true
+    }
+
+    /// A certificate within this many days of its end is pointed out (the check still passes:
+    /// the connection works today).
+    static let certificateWarningDays = 14
+
+    /// Writes the server certificate's expiry into the certificate step that just passed.
+    private func describeCertificate(_ pem: String?, in steps: inout [Step], now: Date = Date()) {
+        guard let pem, let notAfter = CertificateValidity.notAfter(pem: pem),
+              let index = steps.lastIndex(where: { $0.name == "certificate" }) else { return }
+        let days = Int((notAfter.timeIntervalSince(now) / 86400).rounded(.down))
+        let date = ISO8601DateFormatter.string(from: notAfter, timeZone: TimeZone(identifier: "UTC")!, formatOptions: [.withFullDate])
+        var detail = "trusted; the server's certificate is valid until \(date) (\(days) days)"
+        if days < ConnectionCheck.certificateWarningDays { detail += " — it must be renewed soon: tell the server's administrator" }
+        steps[index].detail = detail
     }
 
     private func passed(server: String, upTo last: String, detail: String) -> [Step] {

@@ -17,6 +17,11 @@ public struct CertificateValidity: Codable, Sendable, Equatable {
         Int((notAfter.timeIntervalSince(now) / 86400).rounded(.down))
     }
 
+    /// The expiry of the first certificate in a PEM text (a server's, as libcurl reports it).
+    public static func notAfter(pem: String) -> Date? {
+        pemBlocks(pem).first.flatMap(notAfter(der:))
+    }
+
     public static func read(path: String) -> CertificateValidity? {
         guard let data = FileManager.default.contents(atPath: path) else { return nil }
         let dates = pemBlocks(String(decoding: data, as: UTF8.self)).compactMap(notAfter(der:))

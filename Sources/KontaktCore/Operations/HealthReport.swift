@@ -43,6 +43,8 @@ public struct HealthReport: Codable, Sendable {
     public var serverActions: ServerActions
     /// The CA file's certificate, when `[tls] ca_file` is set and readable.
     public var caCertificate: CertificateValidity?
+    /// When the IMAP server's own certificate expires, as the last poll saw it.
+    public var imapCertificateExpiresAt: Date?
     public var problems: [String]
 
     public var isHealthy: Bool { problems.isEmpty }
@@ -53,7 +55,7 @@ public struct HealthCheck {
     public let config: KontaktConfig
     /// Failed attempts after which an after-fetch action counts as "keeps failing".
     public var serverActionFailureThreshold = 3
-    /// A CA certificate closer than this to expiry is a problem.
+    /// A CA or IMAP server certificate closer than this to expiry is a problem.
     public var certificateWarningDays = 14
 
     public init(config: KontaktConfig) { self.config = config }
@@ -104,6 +106,16 @@ public struct HealthCheck {
                 problems.append("the CA certificate in [tls] ca_file expires in \(days) days — install a new one")
             }
         }
+        if let notAfter = facts.imapCertificateNotAfter {
+            // Providers renew well ahead; a certificate this close to its end was forgotten, and
+            // when it lapses every poll fails on certificate verification.
+            let days = Int((notAfter.timeIntervalSince(now) / 86400).rounded(.down))
+            if days < 0 {
+                problems.append("the IMAP server's certificate expired \(-days) days ago — polls fail until the server's administrator renews it")
+            } else if days < certificateWarningDays {
+                problems.append("the IMAP server's certificate expires in \(days) days — tell the server's administrator")
+            }
+        }
         return HealthReport(
             generatedAt: now,
             lastPoll: facts.lastPoll.map { HealthReport.Poll(startedAt: $0.startedAt, ok: $0.ok, error: $0.error) },
@@ -120,7 +132,7 @@ public struct HealthCheck {
             serverActions: .init(failing: facts.failingServerActions.count,
                                  maxAttempts: facts.failingServerActions.map(\.attempts).max() ?? 0,
                                  lastError: facts.failingServerActions.first?.lastError),
-            caCertificate: certificate, problems: problems)
+            caCertificate: certificate, imapCertificateExpiresAt: facts.imapCertificateNotAfter, problems: problems)
     }
 
     /// "3d 4h", "2h 5m", "12m": an age a human reads at a glance.

@@ -63,6 +63,7 @@ public final class Poller {
             for folder in config.imap.folders {
                 try poll(folder: folder, summary: &summary)
             }
+            recordServerCertificate()
             run.ok = true
         } catch let error as IMAPError {
             run.error = error.description
@@ -79,6 +80,15 @@ public final class Poller {
         }
         finish(&run, summary)
         return summary
+    }
+
+    /// Keeps the IMAP server certificate's expiry for `kontakt status` (best effort: a poll does
+    /// not fail for it).
+    private func recordServerCertificate() {
+        guard let pem = imap.serverCertificatePEM, let notAfter = CertificateValidity.notAfter(pem: pem) else { return }
+        try? store.write { tx in
+            try tx.setValue(ISO8601DateFormatter().string(from: notAfter), forKey: StoreTransaction.imapCertificateKey)
+        }
     }
 
     private func finish(_ run: inout PollRunRecord, _ summary: PollSummary) {
