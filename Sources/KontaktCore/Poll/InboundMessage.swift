@@ -22,8 +22,9 @@ public struct InboundMessage: Sendable {
     let quarantineReasons: [String]
     let attachments: [AttachmentRecord]
     let verdict: RobotVerdict
-    /// Used only when the message opens a conversation.
-    let opening: ConversationOpening
+    /// Worked out only for a person's message that is not quarantined: no other can open a
+    /// conversation.
+    let opening: ConversationOpening?
 
     /// The size of the raw message in bytes.
     public var size: Int { record.size }
@@ -51,6 +52,12 @@ extension Ingestor {
 
     /// Everything about `raw` that needs no store. Pure: safe on any thread.
     public func prepare(_ raw: [UInt8]) -> InboundMessage {
+        prepared(raw).inbound
+    }
+
+    /// `prepare`, also handing back the parsed message (nil when the parser gave up), for
+    /// `replay`, which rewrites a stored row's fields from it.
+    func prepared(_ raw: [UInt8]) -> (inbound: InboundMessage, message: Message?) {
         var record = MessageRecord(direction: .inbound, contentHash: Ingestor.contentHash(raw), size: raw.count,
                                    receivedAt: Date(timeIntervalSince1970: 0), state: .accepted)
         record.raw = Data(raw)
@@ -60,8 +67,8 @@ extension Ingestor {
             let reason = "the parser gave up on this message"
             record.state = .quarantined
             record.defects = MessageRecord.encodeList([reason])
-            return InboundMessage(record: record, lineage: nil, quarantineReasons: [reason], attachments: [],
-                                   verdict: .human, opening: opening(subject: "", fromAddress: "", newText: ""))
+            return (InboundMessage(record: record, lineage: nil, quarantineReasons: [reason], attachments: [],
+                                   verdict: .human, opening: nil), nil)
         }
         Ingestor.fill(&record, from: message)
         let reasons = Ingestor.quarantineReasons(message)
@@ -69,9 +76,17 @@ extension Ingestor {
         let verdict = reasons.isEmpty ? RobotDetector.verdict(for: router.robotEvidence(for: message)) : .human
         let lineage = InboundMessage.Lineage(messageID: message.messageID, inReplyTo: message.inReplyTo,
                                               references: message.references, date: message.date)
-        return InboundMessage(record: record, lineage: lineage, quarantineReasons: reasons,
-                               attachments: Ingestor.attachmentRecords(message), verdict: verdict,
-                               opening: opening(subject: record.subject, fromAddress: record.fromAddress, newText: record.newText))
+        // Only a person's message that is not quarantined can open a conversation.
+        let opens = reasons.isEmpty && verdict == .human
+        let inbound = InboundMessage(record: record, lineage: lineage, quarantineReasons: reasons,
+                                     attachments: Ingestor.attachmentRecords(message), verdict: verdict,
+                                     opening: opens ? opening(for: record) : nil)
+        return (inbound, message)
+    }
+
+    /// What a new conversation takes from `record`'s subject, sender and new text.
+    func opening(for record: MessageRecord) -> ConversationOpening {
+        opening(subject: record.subject, fromAddress: record.fromAddress, newText: record.newText)
     }
 
     private func opening(subject: String, fromAddress: String, newText: String) -> ConversationOpening {

@@ -104,12 +104,12 @@ public struct Ingestor: Sendable {
     /// Parses a stored message again and routes it (after a parser fix): `kontakt replay`.
     public func replay(_ stored: MessageRecord, in tx: StoreTransaction) throws -> IngestOutcome {
         guard let raw = stored.raw else { throw KontaktError.invalid("message \(stored.id ?? 0) has no stored bytes (purged)") }
-        let prepared = prepare([UInt8](raw))
-        guard let lineage = prepared.lineage else {
+        let (prepared, parsed) = self.prepared([UInt8](raw))
+        guard let lineage = prepared.lineage, let parsed else {
             return .quarantined(messageId: stored.id!, reasons: prepared.quarantineReasons)
         }
         var record = stored
-        Ingestor.fill(&record, from: prepared.record)
+        Ingestor.fill(&record, from: parsed)
         if !prepared.quarantineReasons.isEmpty {
             record.state = .quarantined
             try tx.update(record)
@@ -152,23 +152,6 @@ public struct Ingestor: Sendable {
         record.text = message.text
         record.newText = message.newText
         record.defects = MessageRecord.encodeList(message.defects.map(\.description))
-    }
-
-    /// The derived fields of `parsed` copied onto a stored row (`replay`), keeping its identity.
-    static func fill(_ record: inout MessageRecord, from parsed: MessageRecord) {
-        record.messageID = parsed.messageID
-        record.subject = parsed.subject
-        record.fromAddress = parsed.fromAddress
-        record.fromName = parsed.fromName
-        record.toAddresses = parsed.toAddresses
-        record.ccAddresses = parsed.ccAddresses
-        record.replyTo = parsed.replyTo
-        record.sentAt = parsed.sentAt
-        record.inReplyTo = parsed.inReplyTo
-        record.referencesList = parsed.referencesList
-        record.text = parsed.text
-        record.newText = parsed.newText
-        record.defects = parsed.defects
     }
 
     private func route(_ initial: MessageRecord, prepared: InboundMessage, lineage: InboundMessage.Lineage, in tx: StoreTransaction,
@@ -233,7 +216,8 @@ public struct Ingestor: Sendable {
                                   in tx: StoreTransaction) throws -> ConversationRecord {
         let subject = record.subject
         let campaignTopic = try tx.campaignTopic(answeringAny: lineage.inReplyTo + lineage.references)
-        let opening = prepared.opening
+        // Prepared for every message that can open a conversation; worked out here otherwise.
+        let opening = prepared.opening ?? self.opening(for: record)
         var conversation = ConversationRecord(
             subject: subject, normalizedSubject: opening.normalizedSubject,
             topic: campaignTopic ?? opening.classification.topic,
