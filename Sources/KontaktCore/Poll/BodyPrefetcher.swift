@@ -67,7 +67,6 @@ final class BodyPrefetcher: @unchecked Sendable {
     private var cancelled = false
     /// Fetch threads still running (the first connection's and the extra ones).
     private var running = 0
-    private var extrasRunning = 0
     /// Position in `plan.uids` of the next message to fetch.
     private var nextIndex = 0
     /// Positions an extra connection failed on, for the first connection to fetch.
@@ -98,16 +97,10 @@ final class BodyPrefetcher: @unchecked Sendable {
     func start() {
         condition.lock()
         running = 1 + extraFetchers.count
-        extrasRunning = extraFetchers.count
         condition.unlock()
         startThread(named: "kontakt-fetch") { [self] in produce() }
         for (number, client) in extraFetchers.enumerated() {
-            startThread(named: "kontakt-fetch-\(number + 2)") { [self] in
-                produceExtra(client)
-                condition.lock()
-                extrasRunning -= 1
-                condition.unlock()
-            }
+            startThread(named: "kontakt-fetch-\(number + 2)") { [self] in produceExtra(client) }
         }
     }
 
@@ -253,7 +246,8 @@ final class BodyPrefetcher: @unchecked Sendable {
                 nextIndex += 1
                 return (nextIndex - 1, actionsDue)
             }
-            if nextIndex >= plan.uids.count, !waitingForExtras || extrasRunning == 0 { return nil }
+            // The first connection, itself still running, is the last one when `running` is 1.
+            if nextIndex >= plan.uids.count, !waitingForExtras || running == 1 { return nil }
             if actionsDue { actionsRequested = true }
             condition.wait()
         }
