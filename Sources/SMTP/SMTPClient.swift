@@ -41,10 +41,14 @@ public final class SMTPClient: @unchecked Sendable {
         request.recordTranscript = true
         request.collectServerCertificate = true
         do { return try handle.perform(request).serverCertificatePEM } catch {
-            var failure = SMTPError(error, transcript: [])
-            failure.usedBearerToken = connection.bearerToken != nil
-            throw failure
+            throw failure(error, transcript: [])
         }
+    }
+
+    private func failure(_ error: CurlError, transcript: [TranscriptLine]) -> SMTPError {
+        var failure = SMTPError(error, transcript: transcript)
+        failure.usedBearerToken = connection.bearerToken != nil
+        return failure
     }
 
     /// Submits one message. With several recipients, some may be refused while the rest are
@@ -60,9 +64,7 @@ public final class SMTPClient: @unchecked Sendable {
         do {
             response = try handle.perform(request)
         } catch {
-            var failure = SMTPError(error, transcript: error.transcript)
-            failure.usedBearerToken = connection.bearerToken != nil
-            throw failure
+            throw failure(error, transcript: error.transcript)
         }
         let recipients = SMTPTranscript.recipientReplies(response.transcript)
         let final = SMTPTranscript.lastReply(response.transcript) ?? ""

@@ -72,7 +72,7 @@ enum StatusFormat {
                          + (r.serverActions.lastError.map { ": \($0)" } ?? ""))
         }
         if let notAfter = r.imapCertificateExpiresAt {
-            lines.append("IMAP certificate:     valid until \(iso(notAfter)) (\(Int((notAfter.timeIntervalSince(now) / 86400).rounded(.down))) days)")
+            lines.append("IMAP certificate:     valid until \(iso(notAfter)) (\(CertificateValidity.daysLeft(until: notAfter, now: now)) days)")
         }
         if let ca = r.caCertificate {
             lines.append("CA certificate:       valid until \(iso(ca.notAfter)) (\(ca.daysLeft(now: now)) days)")

@@ -99,18 +99,15 @@ public struct ConnectionCheck {
         return true
     }
 
-    /// A certificate within this many days of its end is pointed out (the check still passes:
-    /// the connection works today).
-    static let certificateWarningDays = 14
-
     /// Writes the server certificate's expiry into the certificate step that just passed.
     private func describeCertificate(_ pem: String?, in steps: inout [Step], now: Date = Date()) {
         guard let pem, let notAfter = CertificateValidity.notAfter(pem: pem),
               let index = steps.lastIndex(where: { $0.name == "certificate" }) else { return }
-        let days = Int((notAfter.timeIntervalSince(now) / 86400).rounded(.down))
+        let days = CertificateValidity.daysLeft(until: notAfter, now: now)
         let date = ISO8601DateFormatter.string(from: notAfter, timeZone: TimeZone(identifier: "UTC")!, formatOptions: [.withFullDate])
         var detail = "trusted; the server's certificate is valid until \(date) (\(days) days)"
-        if days < ConnectionCheck.certificateWarningDays { detail += " — it must be renewed soon: tell the server's administrator" }
+        // Pointed out, but the check still passes: the connection works today.
+        if days < CertificateValidity.warningDays { detail += " — it must be renewed soon: tell the server's administrator" }
         steps[index].detail = detail
     }
 

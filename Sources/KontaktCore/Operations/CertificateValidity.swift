@@ -13,7 +13,15 @@ public struct CertificateValidity: Codable, Sendable, Equatable {
     /// How many certificates the file holds (a CA bundle may hold several).
     public var certificates: Int
 
+    /// Certificates closer than this to their end are pointed out (`status`, `check`).
+    public static let warningDays = 14
+
     public func daysLeft(now: Date) -> Int {
+        CertificateValidity.daysLeft(until: notAfter, now: now)
+    }
+
+    /// Whole days from `now` to `notAfter`; negative once it has passed.
+    public static func daysLeft(until notAfter: Date, now: Date) -> Int {
         Int((notAfter.timeIntervalSince(now) / 86400).rounded(.down))
     }
 

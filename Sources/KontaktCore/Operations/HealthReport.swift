@@ -56,7 +56,7 @@ public struct HealthCheck {
     /// Failed attempts after which an after-fetch action counts as "keeps failing".
     public var serverActionFailureThreshold = 3
     /// A CA or IMAP server certificate closer than this to expiry is a problem.
-    public var certificateWarningDays = 14
+    public var certificateWarningDays = CertificateValidity.warningDays
 
     public init(config: KontaktConfig) { self.config = config }
 
@@ -109,7 +109,7 @@ public struct HealthCheck {
         if let notAfter = facts.imapCertificateNotAfter {
             // Providers renew well ahead; a certificate this close to its end was forgotten, and
             // when it lapses every poll fails on certificate verification.
-            let days = Int((notAfter.timeIntervalSince(now) / 86400).rounded(.down))
+            let days = CertificateValidity.daysLeft(until: notAfter, now: now)
             if days < 0 {
                 problems.append("the IMAP server's certificate expired \(-days) days ago — polls fail until the server's administrator renews it")
             } else if days < certificateWarningDays {
