@@ -75,9 +75,9 @@ struct BodyPrefetcherTests {
         var refused = stack.imapConnection(user: box.kontakt.address)
         refused.url = "imaps://127.0.0.1:1"
         let extra = try IMAPClient(connection: refused)
-        let calls = Counter()
+        let calls = LockedBox(0)
         let prefetcher = prefetcher(imap, extra: [extra], uids: box.uids, validity: box.validity, ingestor: box.ingestor) {
-            calls.add()
+            calls.update { $0 += 1 }
             return 3
         }
         prefetcher.start()
@@ -85,7 +85,7 @@ struct BodyPrefetcherTests {
         let report = prefetcher.finish()
         #expect(ids.map(number) == Array(0..<25))
         // Asked for after the 10th message, carried out by the first session before a later fetch.
-        #expect(calls.value == 1)
+        #expect(calls.get() == 1)
         #expect(report.serverActions == 3)
     }
 }
@@ -106,7 +106,7 @@ extension BodyPrefetcherTests {
                                     validity: box.validity, ingestor: box.ingestor) { 0 }
         prefetcher.start()
         // Taken on another thread, so a deadlock fails the test instead of hanging the run.
-        let taken = TakenIDs()
+        let taken = LockedBox<[String]?>(nil)
         let done = DispatchSemaphore(value: 0)
         DispatchQueue.global().async { [self] in
             taken.set(try? takeAll(prefetcher, box.uids, requestActionsAfter: 0))
@@ -145,18 +145,4 @@ final class SilentPort {
     }
 
     deinit { close(descriptor) }
-}
-
-final class TakenIDs: @unchecked Sendable {
-    private let lock = NSLock()
-    private var ids: [String]?
-    func set(_ value: [String]?) { lock.lock(); ids = value; lock.unlock() }
-    func get() -> [String]? { lock.lock(); defer { lock.unlock() }; return ids }
-}
-
-final class Counter: @unchecked Sendable {
-    private let lock = NSLock()
-    private var count = 0
-    func add() { lock.lock(); count += 1; lock.unlock() }
-    var value: Int { lock.lock(); defer { lock.unlock() }; return count }
 }

@@ -36,7 +36,7 @@ enum ProcessRunner {
         if let input { inPipe.fileHandleForWriting.write(Data(input.utf8)) }
         try? inPipe.fileHandleForWriting.close()
         // Read both pipes concurrently so a chatty child cannot block on a full pipe.
-        let collected = OutputBox()
+        let collected = LockedBox(Data())
         let group = DispatchGroup()
         group.enter()
         DispatchQueue.global().async { collected.set(out.fileHandleForReading.readDataToEndOfFile()); group.leave() }
@@ -137,9 +137,12 @@ struct KontaktInstance {
 }
 
 /// The stdout bytes read on another thread.
-private final class OutputBox: @unchecked Sendable {
+/// A value a test shares with a helper thread.
+final class LockedBox<Value>: @unchecked Sendable {
     private let lock = NSLock()
-    private var data = Data()
-    func set(_ d: Data) { lock.lock(); data = d; lock.unlock() }
-    func get() -> Data { lock.lock(); defer { lock.unlock() }; return data }
+    private var value: Value
+    init(_ value: Value) { self.value = value }
+    func set(_ newValue: Value) { update { $0 = newValue } }
+    func get() -> Value { lock.lock(); defer { lock.unlock() }; return value }
+    func update(_ change: (inout Value) -> Void) { lock.lock(); change(&value); lock.unlock() }
 }
