@@ -63,7 +63,8 @@ public struct CurlError: Error, Sendable, CustomStringConvertible {
         for prefix in ["+ ", "334 "] where line.hasPrefix(prefix) {
             guard let data = Data(base64Encoded: String(line.dropFirst(prefix.count))),
                   let text = String(data: data, encoding: .utf8), text.hasPrefix("{"),
-                  !text.contains(where: { $0.isNewline || $0.asciiValue.map { $0 < 0x20 } == true }) else { continue }
+                  // A hostile server's control characters (C0, DEL, C1 such as CSI) stay encoded.
+                  !text.unicodeScalars.contains(where: { $0.properties.generalCategory == .control }) else { continue }
             return prefix + text
         }
         return line

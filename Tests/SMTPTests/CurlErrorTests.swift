@@ -1,4 +1,5 @@
 @testable import Curl
+import Foundation
 import Testing
 
 /// How a failed transfer reads to the person who must fix it.
@@ -17,5 +18,10 @@ import Testing
         #expect(CurlError.readable("+ not base64 at all") == "+ not base64 at all")
         // Base64 that is not a JSON object (a plain SASL challenge) is left alone.
         #expect(CurlError.readable("334 VXNlcm5hbWU6") == "334 VXNlcm5hbWU6")
+        // JSON carrying terminal control sequences (ESC, or the one-byte C1 CSI) is not decoded.
+        for hostile in ["{\"status\":\"\u{1B}[31m\"}", "{\"status\":\"\u{9B}31m\"}"] {
+            let line = "+ " + Data(hostile.utf8).base64EncodedString()
+            #expect(CurlError.readable(line) == line)
+        }
     }
 }
