@@ -243,10 +243,19 @@ struct SendingTests {
         let states = try store.read { tx in try tx.outboxEntries(states: OutboxRecord.State.allCases).map(\.state) }
         #expect(states.allSatisfy { $0 == .sent }, "\(Dictionary(grouping: states, by: { $0 }).mapValues(\.count))")
 
+        // A kill after the handover mark leaves its message "sent, unconfirmed" and never resent
+        // (README "Crash safety"): the final dot may or may not have left. Repeated runs showed
+        // both — so that one message may be missing, and only that one, and it is reported.
+        let unconfirmed = Set(try store.read { tx in
+            try tx.outboxEntries(states: [.sent]).filter { $0.handedOverAt != nil }.map(\.messageID)
+        })
+        #expect(unconfirmed.count <= 1, "only the message the kill interrupted can be unconfirmed")
+        let certain = expected.filter { !unconfirmed.contains($0.key) }
+
         // Count what arrived, per Message-ID, in the recipients' mailboxes.
         var seen: [String: Int] = [:]
         for r in recipients {
-            let messages = try stack.waitForMessages(user: r, count: 50, timeout: 60)
+            let messages = try stack.waitForMessages(user: r, count: certain.values.filter { $0 == r }.count, timeout: 60)
             for raw in messages {
                 let id = try #require(try Message.parse(raw).messageID)
                 seen[id, default: 0] += 1
@@ -254,8 +263,9 @@ struct SendingTests {
         }
         Thread.sleep(forTimeInterval: 2)
         let total = try recipients.map { try stack.messageCount(user: $0) }.reduce(0, +)
-        #expect(total == 200, "every message delivered exactly once, got \(total)")
-        #expect(Set(seen.keys) == Set(expected.keys))
+        #expect(total == 200 || (total == 199 && unconfirmed.count == 1), "every message delivered exactly once, got \(total)")
+        #expect(Set(certain.keys).isSubset(of: Set(seen.keys)), "every message not left unconfirmed arrived")
+        #expect(Set(seen.keys).isSubset(of: Set(expected.keys)))
         #expect(seen.values.allSatisfy { $0 == 1 }, "duplicates: \(seen.filter { $0.value > 1 }.count)")
     }
 }
