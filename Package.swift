@@ -73,7 +73,7 @@ let package = Package(
         .testTarget(name: "RoutingTests", dependencies: ["Routing", "MailMessage"], exclude: ["HeldOut"]),
         .testTarget(name: "IMAPTests", dependencies: ["IMAP"]),
         .testTarget(name: "SMTPTests", dependencies: ["SMTP", "Curl"]),
-        .testTarget(name: "StoreTests", dependencies: ["Store", "MailMessage"]),
+        .testTarget(name: "StoreTests", dependencies: ["Store", "MailMessage", .product(name: "GRDB", package: "GRDB.swift")]),
         .testTarget(name: "KontaktCoreTests", dependencies: ["KontaktCore", "Store", "MailMessage", "Routing"]),
         .testTarget(name: "EndToEndTests", dependencies: ["KontaktCore", "Curl", "IMAP", "SMTP", "MailMessage", "Store"]),
     ]

@@ -20,5 +20,8 @@ extension Store {
             try db.execute(sql: "VACUUM")
             try db.execute(sql: "PRAGMA wal_checkpoint(TRUNCATE)")
         }
+        // The raw file's freed pages are zeroed by secure_delete; VACUUM also rebuilds the
+        // pages whose rows were rewritten in place (redacted), leaving no slack behind.
+        try raw.vacuum()
     }
 }

@@ -3,15 +3,19 @@ import GRDB
 
 /// Kontakt's one store: an SQLite file reached only through this type.
 ///
-/// Everything Kontakt knows lives here — raw messages, conversations, the outbox, campaigns —
-/// so that "committed" has one meaning: a transaction in this file. The file and its WAL are
-/// created with mode 0600 (mail is personal data), `secure_delete` overwrites what is deleted
-/// (so `forget` leaves no readable trace in free pages), and WAL lets `kontakt queue` read
-/// while a poll writes.
+/// Everything Kontakt knows lives here — conversations, the outbox, campaigns, and beside them,
+/// in `RawMessageFile`, the raw messages — so that "committed" has one meaning: a transaction
+/// in this file. The files are created with mode 0600 (mail is personal data),
+/// `secure_delete` overwrites what is deleted (so `forget` leaves no readable trace in free
+/// pages), and WAL lets `kontakt queue` read while a poll writes.
 public final class Store: @unchecked Sendable {
     public let path: String
     /// Serialises all access; GRDB checks out one connection per call.
     let writer: DatabaseQueue
+    /// Raw message bytes, committed before any row here refers to them.
+    let raw: RawMessageFile
+    /// The raw file's path (`kontakt.raw.sqlite` beside `kontakt.sqlite`): back up both.
+    public var rawPath: String { RawMessageFile.path(forStore: path) }
 
     /// Opens (creating if needed) the store at `path` and runs pending migrations.
     public init(path: String) throws(StoreError) {
@@ -35,31 +39,23 @@ public final class Store: @unchecked Sendable {
             try db.execute(sql: "PRAGMA foreign_keys = ON")
         }
         do {
+            raw = try RawMessageFile(path: RawMessageFile.path(forStore: path))
             writer = try DatabaseQueue(path: path, configuration: configuration)
             try writer.writeWithoutTransaction { db in
-                // Raw messages are most of what is written, and SQLite writes them a page at a
-                // time, twice (WAL, then checkpoint): 16 KB pages took a quarter of the system
-                // calls of the 4 KB default and 0.8 s of system time off a 2,000-message poll,
-                // while larger pages cost more on small transactions than they saved
-                // (BENCHMARKS.md "## Fetching"). Applies to new stores only; SQLite cannot
-                // change the page size of a database in WAL mode.
-                try db.execute(sql: "PRAGMA page_size = 16384")
                 try db.execute(sql: "PRAGMA journal_mode = WAL")
-                try db.execute(sql: "PRAGMA synchronous = NORMAL")
-                // A poll writes raw messages of up to megabytes each: with SQLite's default of a
-                // checkpoint every 1,000 pages (4 MB) it checkpointed every few messages, and
-                // each checkpoint waits for two fsyncs. 64 MB between checkpoints made a
-                // 10,000-message fetch markedly faster (BENCHMARKS.md "## Fetching").
-                try db.execute(sql: "PRAGMA wal_autocheckpoint = 16384")
+                // FULL: a commit is on disk when it returns. The poller changes the server (MOVE)
+                // right after a commit; with NORMAL a power cut could roll back a commit whose
+                // messages had already been moved out of the folder the poller reads.
+                try db.execute(sql: "PRAGMA synchronous = FULL")
             }
-            try Migrations.migrator.migrate(writer)
+            try Migrations.migrator(raw: raw).migrate(writer)
         } catch let error as DatabaseError {
             throw StoreError.cannotOpen(path: path, reason: error.message ?? "\(error.resultCode)")
         } catch {
             throw StoreError.cannotOpen(path: path, reason: "\(error)")
         }
-        for suffix in ["", "-wal", "-shm"] {
-            chmod(path + suffix, 0o600)
+        for file in [path, path + "-wal", path + "-shm", rawPath] {
+            chmod(file, 0o600)
         }
     }
 
@@ -69,22 +65,23 @@ public final class Store: @unchecked Sendable {
         var configuration = Configuration()
         configuration.prepareDatabase { db in try db.execute(sql: "PRAGMA foreign_keys = ON") }
         writer = try DatabaseQueue(configuration: configuration)
-        try Migrations.migrator.migrate(writer)
+        raw = try RawMessageFile()
+        try Migrations.migrator(raw: raw).migrate(writer)
     }
 
     /// Runs `body` in one write transaction: all of it is committed, or none.
     public func write<T>(_ body: (StoreTransaction) throws -> T) throws -> T {
-        try writer.write { db in try body(StoreTransaction(db: db)) }
+        try writer.write { db in try body(StoreTransaction(db: db, raw: raw)) }
     }
 
     /// Runs `body` on a consistent snapshot.
     public func read<T>(_ body: (StoreTransaction) throws -> T) throws -> T {
-        try writer.read { db in try body(StoreTransaction(db: db)) }
+        try writer.read { db in try body(StoreTransaction(db: db, raw: raw)) }
     }
 
     /// Names of the migrations applied, oldest first (for `kontakt status` and tests).
     public func appliedMigrations() throws -> [String] {
-        try writer.read { db in try Migrations.migrator.appliedMigrations(db) }
+        try writer.read { db in try Migrations.migrator(raw: raw).appliedMigrations(db) }
     }
 }
 

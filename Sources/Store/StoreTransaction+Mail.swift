@@ -21,27 +21,40 @@ extension StoreTransaction {
 
     /// True when this exact server message (folder, UIDVALIDITY, UID) is already stored.
     public func hasMessage(mailboxId: Int64, uidValidity: Int64, uid: Int64) throws -> Bool {
-        try MessageRecord
-            .filter(Column("mailboxId") == mailboxId && Column("uidValidity") == uidValidity && Column("uid") == uid)
-            .fetchCount(db) > 0
+        // Plain cached SQL: the poller asks this twice per message, and the query interface's
+        // SQL generation cost more than the lookup.
+        try Bool.fetchOne(db.cachedStatement(sql: "SELECT 1 FROM message WHERE mailboxId = ? AND uidValidity = ? AND uid = ? LIMIT 1"),
+                          arguments: [mailboxId, uidValidity, uid]) ?? false
     }
 
     /// The stored message this one duplicates, if any: same bytes, or same Message-ID and size.
     /// Used when UIDVALIDITY changed and every UID must be seen again.
     public func duplicateMessageId(messageID: String?, contentHash: String, size: Int) throws -> Int64? {
-        if let id = try Int64.fetchOne(db, sql: "SELECT id FROM message WHERE contentHash = ? AND direction = 'in' LIMIT 1",
+        if let id = try Int64.fetchOne(db.cachedStatement(sql: "SELECT id FROM message WHERE contentHash = ? AND direction = 'in' LIMIT 1"),
                                        arguments: [contentHash]) {
             return id
         }
         guard let messageID, !messageID.isEmpty else { return nil }
-        return try Int64.fetchOne(db, sql: "SELECT id FROM message WHERE messageID = ? AND size = ? AND direction = 'in' LIMIT 1",
+        return try Int64.fetchOne(db.cachedStatement(sql: "SELECT id FROM message WHERE messageID = ? AND size = ? AND direction = 'in' LIMIT 1"),
                                   arguments: [messageID, size])
     }
 
     /// Stores a message with its attachments and makes it searchable.
+    ///
+    /// `raw` is committed to the raw file first (see `RawMessageFile`); a record whose bytes
+    /// were stored earlier (`Store.storeRaw`, the poller's batches) comes with `rawKey` set
+    /// instead, and the key is checked to exist.
     @discardableResult
-    public func insert(_ message: MessageRecord, attachments: [AttachmentRecord] = []) throws -> MessageRecord {
+    public func insert(_ message: MessageRecord, raw bytes: [UInt8]? = nil, attachments: [AttachmentRecord] = []) throws -> MessageRecord {
         var record = message
+        if let bytes {
+            record.rawKey = try raw.insert([bytes], at: Date())[0]
+        } else if let key = record.rawKey, try raw.count(of: [key]) != 1 {
+            // Only possible if this process stood still longer than the sweep's grace period
+            // between storing the bytes and this transaction: refuse rather than store a
+            // message without its bytes; it is fetched again next run.
+            throw StoreError.conflict("the raw bytes of a message (key \(key)) vanished before it was stored")
+        }
         try record.insert(db)
         let id = record.id!
         for var attachment in attachments {
@@ -50,6 +63,12 @@ extension StoreTransaction {
         }
         try indexForSearch(record)
         return record
+    }
+
+    /// The raw bytes of `message`; nil once purged.
+    public func raw(of message: MessageRecord) throws -> Data? {
+        guard let key = message.rawKey else { return nil }
+        return try raw.bytes(key: key)
     }
 
     /// Rewrites the derived fields of a stored message (after `replay`).

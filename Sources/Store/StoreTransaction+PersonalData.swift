@@ -139,8 +139,9 @@ extension StoreTransaction {
         return counts
     }
 
-    /// Deletes messages (attachments cascade) and their search rows; returns how many existed.
+    /// Deletes messages (attachments cascade), their raw bytes and search rows; returns how many existed.
     private func deleteMessages(_ ids: [Int64]) throws -> Int {
+        try dropRaw(ofMessages: ids)
         var deleted = 0
         for chunk in stride(from: 0, to: ids.count, by: 500).map({ Array(ids[$0..<min($0 + 500, ids.count)]) }) {
             let list = chunk.map(String.init).joined(separator: ",")
@@ -157,7 +158,7 @@ extension StoreTransaction {
 
     /// The columns that can hold an address in free text, table by table.
     private static let mentionColumns: [(table: String, columns: [String])] = [
-        ("message", ["raw", "subject", "fromName", "toAddresses", "ccAddresses", "replyTo", "messageID", "inReplyTo",
+        ("message", ["subject", "fromName", "toAddresses", "ccAddresses", "replyTo", "messageID", "inReplyTo",
                      "referencesList", "text", "newText", "robotDetail", "defects"]),
         ("conversation", ["subject", "normalizedSubject", "contactName", "weakMatch"]),
         ("attachment", ["filename"]),
@@ -171,12 +172,13 @@ extension StoreTransaction {
         ("serverAction", ["lastError"]),
     ]
 
-    /// Replaces `address` (any letter case) in every remaining free-text column; robot messages
-    /// that mention it are deleted. Returns the number of rows changed.
+    /// Replaces `address` (any letter case) in every remaining free-text column and raw
+    /// message; robot messages that mention it are deleted. Returns the number of rows changed.
     private func redactMentions(of address: String) throws -> Int {
         var changed = 0
         let needle = Array(address.lowercased().utf8)
         let replacement = Array(StoreTransaction.redactedAddress.utf8)
+        var redactedMessages = Set<Int64>()
         for (table, columns) in StoreTransaction.mentionColumns {
             let condition = columns.map { "instr(lower(CAST(\($0) AS TEXT)), :a) > 0" }.joined(separator: " OR ")
             let rows = try Row.fetchAll(db, sql: "SELECT rowid AS _rowid, * FROM \(table) WHERE \(condition)",
@@ -212,9 +214,28 @@ extension StoreTransaction {
                 if table == "message", let message = try MessageRecord.fetchOne(db, key: rowid) {
                     try db.execute(sql: "DELETE FROM messageSearch WHERE rowid = ?", arguments: [rowid])
                     try indexForSearch(message)
+                    redactedMessages.insert(rowid)
                 }
                 changed += 1
             }
+        }
+        // Raw messages, in the raw file.
+        for key in try raw.keys(mentioning: address) {
+            guard let row = try Row.fetchOne(db, sql: "SELECT id, state FROM message WHERE rawKey = ?", arguments: [key]) else {
+                // Bytes no message refers to (a crash's leftover not yet swept): nothing to keep.
+                try raw.delete(keys: [key])
+                continue
+            }
+            let id: Int64 = row["id"]
+            if (row["state"] as String?) == "robot" {
+                changed += try deleteMessages([id])
+                continue
+            }
+            guard let bytes = try raw.bytes(key: key).map({ [UInt8]($0) }) else { continue }
+            let redacted = ByteRedaction.replacing(needle, with: replacement, in: bytes)
+            guard redacted != bytes else { continue }
+            try raw.replace(key: key, with: redacted)
+            if redactedMessages.insert(id).inserted { changed += 1 }
         }
         return changed
     }

@@ -114,7 +114,7 @@ extension StoreTransaction {
         for chunk in stride(from: 0, to: ids.count, by: 500).map({ Array(ids[$0..<min($0 + 500, ids.count)]) }) {
             let list = chunk.map(String.init).joined(separator: ",")
             try db.execute(sql: """
-                UPDATE message SET raw = NULL, subject = '', fromAddress = '', fromName = NULL, toAddresses = '[]',
+                UPDATE message SET subject = '', fromAddress = '', fromName = NULL, toAddresses = '[]',
                     ccAddresses = '[]', replyTo = NULL, messageID = NULL, inReplyTo = NULL, referencesList = '',
                     text = '', newText = '', robotDetail = NULL, defects = '[]', purgedAt = ?
                 WHERE id IN (\(list))
@@ -122,5 +122,6 @@ extension StoreTransaction {
             try db.execute(sql: "DELETE FROM attachment WHERE messageId IN (\(list))")
             try db.execute(sql: "DELETE FROM messageSearch WHERE rowid IN (\(list))")
         }
+        try dropRaw(ofMessages: ids)
     }
 }

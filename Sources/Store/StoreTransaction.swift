@@ -8,6 +8,7 @@ import GRDB
 /// that needs "check, then insert" gets both in the same transaction by construction.
 public struct StoreTransaction {
     let db: Database
+    let raw: RawMessageFile
 
     /// Escape hatch for tests that assert on the schema itself.
     public func scalar(_ sql: String) throws -> Int64? {

@@ -36,10 +36,10 @@ struct InspectCommand: ParsableCommand {
                 bytes = [UInt8](data)
             } else {
                 let session = try Session(global)
-                guard let message = try session.store.read({ tx in try tx.message(id: id!) }) else {
+                guard let (message, raw) = try session.store.read({ tx in try tx.message(id: id!).map { ($0, try tx.raw(of: $0)) } }) else {
                     throw Failure("message \(id!) does not exist — see `kontakt queue --quarantine` for ids")
                 }
-                guard let raw = message.raw else { throw Failure("message \(id!) has no stored bytes (purged)") }
+                guard let raw else { throw Failure("message \(id!) has no stored bytes (purged)") }
                 bytes = [UInt8](raw)
                 state = message.state.rawValue
             }

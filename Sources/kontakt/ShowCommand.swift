@@ -38,15 +38,15 @@ struct ShowCommand: ParsableCommand {
                 return
             }
             if raw {
-                let messages = try session.store.read { tx -> [MessageRecord] in
+                let messages = try session.store.read { tx -> [Data] in
                     guard try tx.conversation(id: id.value) != nil else {
                         throw KontaktError.notFound("conversation \(id.value) does not exist — see `kontakt queue --all` for the ids")
                     }
-                    return try tx.messages(inConversation: id.value)
+                    return try tx.messages(inConversation: id.value).map { try tx.raw(of: $0) ?? Data() }
                 }
-                for (index, message) in messages.enumerated() {
+                for (index, raw) in messages.enumerated() {
                     if index > 0 { print("\n" + String(repeating: "=", count: 72) + "\n") }
-                    FileHandle.standardOutput.write(message.raw ?? Data())
+                    FileHandle.standardOutput.write(raw)
                 }
                 return
             }

@@ -138,7 +138,7 @@ struct OperationsTests {
         let per = try #require(rows.first { $0.conversation.contactAddress == "per.berg@example.se" })
         let messages = try store.read { tx in try tx.messages(inConversation: per.conversation.id!) }
         #expect(messages.first?.receivedAt == date)
-        #expect(messages.first?.raw.map { [UInt8]($0) } == first)
+        #expect(try store.read { tx in try tx.raw(of: messages[0]) }.map { [UInt8]($0) } == first)
     }
 
     // MARK: - export
@@ -311,7 +311,7 @@ struct OperationsTests {
         #expect(c.closedAt != nil && c.firstAnsweredAt != nil, "the dates statistics need stay")
         let messages = try store.read { tx in try tx.messages(inConversation: oldId) }
         #expect(messages.count == 1, "the anonymous message row stays for counts")
-        #expect(messages.allSatisfy { $0.raw == nil && $0.text.isEmpty && $0.fromAddress.isEmpty && $0.subject.isEmpty })
+        #expect(messages.allSatisfy { $0.rawKey == nil && $0.text.isEmpty && $0.fromAddress.isEmpty && $0.subject.isEmpty })
         #expect(try store.read { tx in try tx.attachments(ofMessage: messages[0].id!) }.isEmpty)
         #expect(try store.read { tx in try tx.notes(ofConversation: oldId) }.isEmpty)
         #expect(try store.read { tx in try tx.search("Utvecklingsresan") }.isEmpty)

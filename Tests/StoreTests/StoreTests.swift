@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+import GRDB
 @testable import Store
 
 @Suite struct StoreTests {
@@ -78,5 +79,82 @@ import Testing
             try tx.enqueue(entry)
             #expect(throws: (any Error).self) { try tx.enqueue(entry) }
         }
+    }
+}
+
+/// Raw messages live in their own file (`RawMessageFile`): committed before any row refers to
+/// them, swept when a crash left them unreferenced.
+@Suite struct RawMessageFileTests {
+    func temporaryPath() -> String {
+        NSTemporaryDirectory() + "kontakt-raw-" + UUID().uuidString.prefix(8) + "/kontakt.sqlite"
+    }
+
+    func record(hash: String = "h") -> MessageRecord {
+        MessageRecord(direction: .inbound, contentHash: hash, size: 5, receivedAt: Date(), state: .accepted)
+    }
+
+    @Test func bytesGoToTheRawFileBesideTheStore() throws {
+        let path = temporaryPath()
+        let store = try Store(path: path)
+        #expect(store.rawPath.hasSuffix("/kontakt.raw.sqlite"))
+        let bytes = Array("Subject: hej\r\n\r\nhej\r\n".utf8)
+        let stored = try store.write { tx in try tx.insert(record(), raw: bytes) }
+        #expect(stored.rawKey != nil)
+        #expect(try store.read { tx in try tx.raw(of: stored) } == Data(bytes))
+        #expect(try store.rawMessageCount() == 1)
+        let mode = try FileManager.default.attributesOfItem(atPath: store.rawPath)[.posixPermissions] as? NSNumber
+        #expect(mode?.intValue == 0o600)
+        // The store's own file holds no raw bytes any more.
+        let columns = try store.read { tx in try tx.scalar("SELECT COUNT(*) FROM pragma_table_info('message') WHERE name = 'raw'") }
+        #expect(columns == 0)
+    }
+
+    @Test func bytesNobodyRefersToAreSweptOnlyAfterTheGrace() throws {
+        let store = try Store(path: temporaryPath())
+        let now = Date()
+        let keys = try store.storeRaw([Array("a".utf8), Array("b".utf8)], at: now)
+        var referenced = record()
+        referenced.rawKey = keys[0]
+        let row = try store.write { tx in try tx.insert(referenced) }
+        // Within the grace the unreferenced row may belong to a transaction still running.
+        #expect(try store.sweepUnreferencedRaw(now: now.addingTimeInterval(60)) == 0)
+        #expect(try store.sweepUnreferencedRaw(now: now.addingTimeInterval(RawMessageFile.sweepGrace + 1)) == 1)
+        #expect(try store.rawMessageCount() == 1)
+        #expect(try store.read { tx in try tx.raw(of: row) } == Data("a".utf8))
+        // A transaction that names swept bytes is refused rather than storing a message without them.
+        var orphan = record(hash: "o")
+        orphan.rawKey = keys[1]
+        #expect(throws: StoreError.self) { try store.write { tx in try tx.insert(orphan) } }
+        // Keys are never reused, so a stale key can never show other bytes.
+        #expect(try store.storeRaw([Array("c".utf8)])[0] > keys[1])
+    }
+
+    @Test func purgeDeletesTheBytes() throws {
+        let store = try Store(path: temporaryPath())
+        let stored = try store.write { tx in try tx.insert(record(), raw: Array("x".utf8)) }
+        try store.write { tx in try tx.anonymiseMessages([stored.id!], at: Date()) }
+        #expect(try store.rawMessageCount() == 0)
+        #expect(try store.read { tx in try tx.message(id: stored.id!) }?.rawKey == nil)
+    }
+
+    @Test func migrationMovesBytesOutOfAnOlderStore() throws {
+        let path = temporaryPath()
+        try FileManager.default.createDirectory(atPath: (path as NSString).deletingLastPathComponent, withIntermediateDirectories: true)
+        let blob = Data("Subject: gammal\r\n\r\nfrån förr\r\n".utf8)
+        do {
+            // A store as the first three migrations left it, with a message's bytes inline.
+            let queue = try DatabaseQueue(path: path)
+            try Migrations.migrator(raw: try RawMessageFile()).migrate(queue, upTo: "3 send: handover and deferral times")
+            try queue.write { db in
+                try db.execute(sql: """
+                    INSERT INTO message(direction, contentHash, raw, size, receivedAt, state)
+                    VALUES ('in', 'h', ?, ?, '2026-11-20 10:00:00', 'accepted')
+                    """, arguments: [blob, blob.count])
+            }
+        }
+        let store = try Store(path: path)
+        let message = try #require(try store.read { tx in try tx.messages(inState: .accepted).first })
+        #expect(try store.read { tx in try tx.raw(of: message) } == blob)
+        #expect(try store.appliedMigrations().last == "4 raw messages in their own file")
     }
 }

@@ -176,7 +176,8 @@ public struct PersonalData {
                     let attachments = try tx.attachments(ofMessage: m.id!).map {
                         ExportSummary.Attachment(filename: $0.filename, contentType: $0.contentType, size: $0.size, sha256: $0.sha256)
                     }
-                    if let raw = m.raw {
+                    let raw = try tx.raw(of: m)
+                    if let raw {
                         mbox += Mbox.entry([UInt8](raw), sender: m.direction == .inbound ? m.fromAddress : "kontakt",
                                            date: m.receivedAt)
                         if let id = m.messageID { exportedIDs.insert(id) }
@@ -185,7 +186,7 @@ public struct PersonalData {
                         id: m.id!, conversationId: m.conversationId, direction: m.direction.rawValue, state: m.state.rawValue,
                         messageID: m.messageID, sentAt: m.sentAt, receivedAt: m.receivedAt, subject: m.subject,
                         from: m.fromAddress, fromName: m.fromName, to: m.toList, cc: m.ccList, attachments: attachments,
-                        inMbox: m.raw != nil))
+                        inMbox: raw != nil))
                 }
                 var outbox: [ExportSummary.OutboxEntry] = []
                 for o in try tx.outboxEntries(ids: selection.outbox) {

@@ -12,8 +12,11 @@ import Store
 /// duplicate or not, which conversation, a campaign's topic — is decided when the message is
 /// ingested, inside the transaction.
 public struct InboundMessage: Sendable {
-    /// The row to insert: raw bytes, hash and parsed fields; the origin is added at ingest.
+    /// The row to insert: hash and parsed fields; the origin is added at ingest.
     public internal(set) var record: MessageRecord
+    /// The message's bytes, to be stored with the row; nil once they are in the raw file
+    /// already (`storedRaw(as:)`).
+    public private(set) var raw: [UInt8]?
     /// What threading needs of the parsed message; nil when the parser gave up (then the message
     /// is quarantined raw). The parsed tree itself is not kept: its decoded attachments would
     /// double the memory of every message waiting to be committed.
@@ -28,6 +31,15 @@ public struct InboundMessage: Sendable {
 
     /// The size of the raw message in bytes.
     public var size: Int { record.size }
+
+    /// This message with its bytes already committed to the raw file under `key`
+    /// (`Store.storeRaw`), so that ingesting it only refers to them.
+    public func storedRaw(as key: Int64) -> InboundMessage {
+        var stored = self
+        stored.record.rawKey = key
+        stored.raw = nil
+        return stored
+    }
 
     struct Lineage: Sendable {
         var messageID: String?
@@ -60,14 +72,13 @@ extension Ingestor {
     func prepared(_ raw: [UInt8]) -> (inbound: InboundMessage, message: Message?) {
         var record = MessageRecord(direction: .inbound, contentHash: Ingestor.contentHash(raw), size: raw.count,
                                    receivedAt: Date(timeIntervalSince1970: 0), state: .accepted)
-        record.raw = Data(raw)
         guard let message = try? Message.parse(raw, options: .lenient) else {
             // Lenient parsing records defects instead of throwing; should that promise ever
             // break, the message is kept raw and quarantined rather than lost.
             let reason = "the parser gave up on this message"
             record.state = .quarantined
             record.defects = MessageRecord.encodeList([reason])
-            return (InboundMessage(record: record, lineage: nil, quarantineReasons: [reason], attachments: [],
+            return (InboundMessage(record: record, raw: raw, lineage: nil, quarantineReasons: [reason], attachments: [],
                                    verdict: .human, opening: nil), nil)
         }
         Ingestor.fill(&record, from: message)
@@ -78,7 +89,7 @@ extension Ingestor {
                                               references: message.references, date: message.date)
         // Only a person's message that is not quarantined can open a conversation.
         let opens = reasons.isEmpty && verdict == .human
-        let inbound = InboundMessage(record: record, lineage: lineage, quarantineReasons: reasons,
+        let inbound = InboundMessage(record: record, raw: raw, lineage: lineage, quarantineReasons: reasons,
                                      attachments: Ingestor.attachmentRecords(message), verdict: verdict,
                                      opening: opens ? opening(for: record) : nil)
         return (inbound, message)

@@ -73,17 +73,24 @@ public struct Ingestor: Sendable {
         var record = prepared.record
         origin.apply(to: &record)
         guard let lineage = prepared.lineage else {
-            let stored = try tx.insert(record)
+            let stored = try tx.insert(record, raw: prepared.raw)
             return .quarantined(messageId: stored.id!, reasons: prepared.quarantineReasons)
         }
-        if dedupe, let existing = try tx.duplicateMessageId(messageID: lineage.messageID, contentHash: record.contentHash, size: record.size) {
+        if dedupe, let existing = try storedCopy(of: prepared, in: tx) {
             return .duplicate(existingId: existing)
         }
         if !prepared.quarantineReasons.isEmpty {
-            let stored = try tx.insert(record, attachments: prepared.attachments)
+            let stored = try tx.insert(record, raw: prepared.raw, attachments: prepared.attachments)
             return .quarantined(messageId: stored.id!, reasons: prepared.quarantineReasons)
         }
         return try route(record, prepared: prepared, lineage: lineage, in: tx)
+    }
+
+    /// The stored message `prepared` duplicates, if any: same bytes, or same Message-ID and
+    /// size. A message the parser gave up on is never taken for a duplicate.
+    public func storedCopy(of prepared: InboundMessage, in tx: StoreTransaction) throws -> Int64? {
+        guard let lineage = prepared.lineage else { return nil }
+        return try tx.duplicateMessageId(messageID: lineage.messageID, contentHash: prepared.record.contentHash, size: prepared.record.size)
     }
 
     /// Records a message too large to fetch: its header block only, flagged for the director.
@@ -91,19 +98,18 @@ public struct Ingestor: Sendable {
         let message = (try? Message.parse(header, options: .lenient)) ?? (try? Message.parse([], options: .lenient))
         var record = MessageRecord(direction: .inbound, contentHash: Ingestor.contentHash(header), size: size,
                                    receivedAt: origin.receivedAt, state: .oversize)
-        record.raw = Data(header)
         if let message { Ingestor.fill(&record, from: message) }
         origin.apply(to: &record)
         record.text = "(Meddelandet är \(size / 1_048_576) MB, över gränsen på \(config.imap.maxMessageSize / 1_048_576) MB; "
             + "bara rubrikerna har hämtats. Det ligger kvar på servern.)"
         record.newText = record.text
-        let stored = try tx.insert(record)
+        let stored = try tx.insert(record, raw: header)
         return .oversize(messageId: stored.id!)
     }
 
     /// Parses a stored message again and routes it (after a parser fix): `kontakt replay`.
     public func replay(_ stored: MessageRecord, in tx: StoreTransaction) throws -> IngestOutcome {
-        guard let raw = stored.raw else { throw KontaktError.invalid("message \(stored.id ?? 0) has no stored bytes (purged)") }
+        guard let raw = try tx.raw(of: stored) else { throw KontaktError.invalid("message \(stored.id ?? 0) has no stored bytes (purged)") }
         let (prepared, parsed) = self.prepared([UInt8](raw))
         guard let lineage = prepared.lineage, let parsed else {
             return .quarantined(messageId: stored.id!, reasons: prepared.quarantineReasons)
@@ -207,7 +213,7 @@ public struct Ingestor: Sendable {
         if existing {
             try tx.update(record)
         } else {
-            record = try tx.insert(record, attachments: prepared.attachments)
+            record = try tx.insert(record, raw: prepared.raw, attachments: prepared.attachments)
         }
         return .accepted(messageId: record.id!, conversationId: conversationId, newConversation: isNew)
     }
@@ -241,7 +247,7 @@ public struct Ingestor: Sendable {
         if existing {
             try tx.update(record)
         } else {
-            record = try tx.insert(record, attachments: prepared.attachments)
+            record = try tx.insert(record, raw: prepared.raw, attachments: prepared.attachments)
         }
         return .robot(messageId: record.id!, kind: kind)
     }

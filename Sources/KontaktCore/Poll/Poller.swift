@@ -57,6 +57,7 @@ public final class Poller {
             throw KontaktError.failed("cannot write to the store: \(error)")
         }
         do {
+            sweepUnreferencedRaw()
             if config.imap.afterFetch == .move {
                 try imap.createMailboxIfMissing(MailboxName(config.imap.processedFolder))
             }
@@ -80,6 +81,17 @@ public final class Poller {
         }
         finish(&run, summary)
         return summary
+    }
+
+    /// Removes raw bytes an earlier run stored and then crashed before referring to (best
+    /// effort: they take space, not correctness, and the next run tries again).
+    private func sweepUnreferencedRaw() {
+        do {
+            let swept = try store.sweepUnreferencedRaw(now: clock())
+            if swept > 0 { logger.info("removed unreferenced raw messages", metadata: ["count": "\(swept)"]) }
+        } catch {
+            logger.warning("could not sweep unreferenced raw messages", metadata: ["error": "\(error)"])
+        }
     }
 
     /// Keeps the IMAP server certificate's expiry for `kontakt status` (best effort: a poll does
@@ -208,9 +220,10 @@ public final class Poller {
 
     /// Stores `group` in one transaction, with each message's after-fetch action and the
     /// folder's new high-water UID: all of them are committed, or none.
-    private func commit(_ group: [(uid: UInt32, fetched: BodyPrefetcher.Fetched)], folder name: String, box: MailboxRecord,
+    private func commit(_ fetchedGroup: [(uid: UInt32, fetched: BodyPrefetcher.Fetched)], folder name: String, box: MailboxRecord,
                         validity: Int64, sizes: [UInt32: Int], isBacklog: Bool,
                         summary: inout PollSummary) throws -> [IngestOutcome?] {
+        let group = try storingRaw(of: fetchedGroup, mailboxId: box.id!, validity: validity)
         var acknowledged = 0
         let outcomes = try store.write { tx -> [IngestOutcome?] in
             var outcomes: [IngestOutcome?] = []
@@ -248,6 +261,31 @@ public final class Poller {
         }
         summary.acknowledged += acknowledged
         return outcomes
+    }
+
+    /// The group with its messages' bytes committed to the raw file, in one durable commit,
+    /// ahead of the transaction that refers to them (see `RawMessageFile`). Messages already
+    /// stored are left out, so a resync after a UIDVALIDITY change writes no bytes for them;
+    /// should one turn out new inside the transaction after all, it stores its own bytes.
+    private func storingRaw(of group: [(uid: UInt32, fetched: BodyPrefetcher.Fetched)], mailboxId: Int64,
+                            validity: Int64) throws -> [(uid: UInt32, fetched: BodyPrefetcher.Fetched)] {
+        let fresh = try store.read { tx in
+            try group.indices.filter { index in
+                guard case .message(let message) = group[index].fetched, message.raw != nil else { return false }
+                return try !tx.hasMessage(mailboxId: mailboxId, uidValidity: validity, uid: Int64(group[index].uid))
+                    && ingestor.storedCopy(of: message, in: tx) == nil
+            }
+        }
+        let blobs = fresh.compactMap { index -> [UInt8]? in
+            guard case .message(let message) = group[index].fetched else { return nil }
+            return message.raw
+        }
+        let keys = try store.storeRaw(blobs, at: clock())
+        var stored = group
+        for (index, key) in zip(fresh, keys) {
+            if case .message(let message) = group[index].fetched { stored[index].fetched = .message(message.storedRaw(as: key)) }
+        }
+        return stored
     }
 
     /// libcurl 7.88 hands a custom command's whole response to the header callback and refuses

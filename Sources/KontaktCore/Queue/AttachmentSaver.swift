@@ -31,14 +31,14 @@ public struct AttachmentSaver {
         guard FileManager.default.fileExists(atPath: directory, isDirectory: &isDirectory), isDirectory.boolValue else {
             throw KontaktError.invalid("\(directory) is not a folder — create it first")
         }
-        let messages = try store.read { tx -> [MessageRecord] in
+        let messages = try store.read { tx -> [(record: MessageRecord, raw: Data?)] in
             guard try tx.conversation(id: id) != nil else { throw DirectorDesk.missing(id) }
-            return try tx.messages(inConversation: id)
+            return try tx.messages(inConversation: id).map { ($0, try tx.raw(of: $0)) }
         }
         var saved: [Saved] = []
         var counter = 0
-        for message in messages {
-            guard let raw = message.raw, let parsed = try? Message.parse([UInt8](raw), options: .lenient) else { continue }
+        for (message, raw) in messages {
+            guard let raw, let parsed = try? Message.parse([UInt8](raw), options: .lenient) else { continue }
             for attachment in parsed.attachments {
                 counter += 1
                 let name = AttachmentSaver.safeName(attachment.filename, fallback: "bilaga-\(counter)")

@@ -20,7 +20,6 @@ enum OutboundRecord {
         record.toAddresses = entry.recipients
         if let raw = entry.raw {
             let bytes = [UInt8](raw)
-            record.raw = raw
             record.size = bytes.count
             if record.contentHash.isEmpty { record.contentHash = Ingestor.contentHash(bytes) }
             if let message = try? Message.parse(bytes) {

@@ -349,7 +349,7 @@ public final class Outbox {
                                 in tx: StoreTransaction) throws {
         let copy = entry.conversationId == nil ? nil : OutboundRecord.make(for: entry, contentHash: contentHash, size: size, at: now)
         guard let copy, let conversationId = entry.conversationId, !(try tx.hasOutboundMessage(outboxId: entry.id!)) else { return }
-        try tx.insert(copy)
+        try tx.insert(copy, raw: entry.raw.map { [UInt8]($0) })
         try tx.record(EventRecord(at: now, conversationId: conversationId, actor: "send",
                                   kind: "\(entry.kind.rawValue)-sent", detail: confirmed ? "" : "unconfirmed"))
         guard var conversation = try tx.conversation(id: conversationId) else { return }

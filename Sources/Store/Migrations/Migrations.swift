@@ -4,11 +4,12 @@ import GRDB
 /// schema by appending a new one. Migrations use table names as strings, never app types,
 /// so that an old migration keeps meaning what it meant when it ran.
 enum Migrations {
-    static var migrator: DatabaseMigrator {
+    static func migrator(raw: RawMessageFile) -> DatabaseMigrator {
         var migrator = DatabaseMigrator()
         migrator.registerMigration("1 mail, conversations, outbox, campaigns", migrate: createV1)
         migrator.registerMigration("2 retention bookkeeping", migrate: createV2Operations)
         migrator.registerMigration("3 send: handover and deferral times", migrate: createV3Send)
+        migrator.registerMigration("4 raw messages in their own file") { db in try createV4RawFile(db, raw: raw) }
         return migrator
     }
 }

@@ -1,7 +1,8 @@
 import Foundation
 import GRDB
 
-/// One stored message, inbound or outbound, with the fields the queue shows and its raw bytes.
+/// One stored message, inbound or outbound, with the fields the queue shows; its raw bytes are
+/// in the raw file under `rawKey` (`StoreTransaction.raw(of:)`).
 ///
 /// The raw bytes are the truth; every other column is derived from them by the parser and
 /// can be derived again (`kontakt replay`) after a parser fix.
@@ -28,7 +29,8 @@ public struct MessageRecord: Codable, Sendable, FetchableRecord, MutablePersista
     public var uid: Int64?
     public var messageID: String?
     public var contentHash: String
-    public var raw: Data?
+    /// Where the raw bytes are (`RawMessageFile`); nil once purged.
+    public var rawKey: Int64?
     public var size: Int
     public var subject: String = ""
     public var fromAddress: String = ""

@@ -1,0 +1,158 @@
+import Foundation
+import GRDB
+
+/// The raw bytes of stored messages, in a second SQLite file beside the store
+/// (`kontakt.sqlite` → `kontakt.raw.sqlite`), reached only through `Store` and
+/// `StoreTransaction`.
+///
+/// Why a file of its own: raw mail is nearly all of what a poll writes, and in the store's
+/// WAL every byte is written twice (to the WAL, then again by the checkpoint). This file
+/// uses a rollback journal instead, where pages appended beyond the file's old end are not
+/// journalled: a new message's bytes reach the disk once. On a 10,000-message poll that
+/// halved the bytes written (BENCHMARKS.md "## Fetching"). The store itself stays in WAL
+/// mode, so `kontakt queue` still reads while a poll writes.
+///
+/// The two files are not committed together, so one rule keeps them consistent: **bytes are
+/// committed here before any row refers to them.** A crash between the two commits leaves an
+/// unreferenced row, never a reference to missing bytes; `Store.sweepUnreferencedRaw` removes
+/// such rows once they are older than any transaction can take. Rows are never updated to
+/// other content by the poller; `forget` rewrites a row in place to redact an address.
+final class RawMessageFile: @unchecked Sendable {
+    let queue: DatabaseQueue
+
+    /// How old an unreferenced row must be before the sweep takes it for a crash's leftover
+    /// rather than bytes whose referencing transaction is still running.
+    static let sweepGrace: TimeInterval = 15 * 60
+
+    /// The raw file that belongs to the store at `storePath`.
+    static func path(forStore storePath: String) -> String {
+        let ns = storePath as NSString
+        let ext = ns.pathExtension
+        return ext.isEmpty ? storePath + ".raw" : ns.deletingPathExtension + ".raw." + ext
+    }
+
+    init(path: String) throws {
+        var configuration = Configuration()
+        configuration.busyMode = .timeout(10)
+        configuration.prepareDatabase { db in
+            // What `forget` deletes or rewrites is overwritten, not left in free pages.
+            try db.execute(sql: "PRAGMA secure_delete = ON")
+            // A commit group holds up to 16 MB of mail: room for it in the cache (256 pages of
+            // 64 KB; counted in pages because a size in KiB would be converted at the default
+            // page size of a new file, 16 times too many) instead of spilling page by page.
+            try db.execute(sql: "PRAGMA cache_size = 256")
+        }
+        queue = try DatabaseQueue(path: path, configuration: configuration)
+        try queue.writeWithoutTransaction { db in
+            // 64 KB pages: the fewest writes per message. New files only.
+            try db.execute(sql: "PRAGMA page_size = 65536")
+            // DELETE, not WAL (see above); the journal of an interrupted commit is rolled
+            // back on the next open, and is unlinked after every commit, so what `forget`
+            // replaced does not linger in it.
+            try db.execute(sql: "PRAGMA journal_mode = DELETE")
+            // FULL: bytes must be on disk before the store's commit can refer to them.
+            try db.execute(sql: "PRAGMA synchronous = FULL")
+        }
+        try RawMessageFile.migrator.migrate(queue)
+    }
+
+    /// In memory, for the in-memory store of unit tests.
+    init() throws {
+        queue = try DatabaseQueue()
+        try RawMessageFile.migrator.migrate(queue)
+    }
+
+    private static var migrator: DatabaseMigrator {
+        var migrator = DatabaseMigrator()
+        migrator.registerMigration("1 raw messages") { db in
+            // AUTOINCREMENT: a key is never used twice, so a row that still names a deleted
+            // key (a purge interrupted between the two files) can never show other bytes.
+            try db.execute(sql: """
+                CREATE TABLE rawMessage (
+                    key INTEGER PRIMARY KEY AUTOINCREMENT,
+                    createdAt DOUBLE NOT NULL,
+                    bytes BLOB NOT NULL
+                );
+                CREATE INDEX rawMessage_createdAt ON rawMessage(createdAt);
+                CREATE TABLE sweep (id INTEGER PRIMARY KEY CHECK (id = 1), checkedUntil DOUBLE NOT NULL);
+                """)
+        }
+        return migrator
+    }
+
+    /// Commits `blobs` (durably) and returns their keys, in order.
+    func insert(_ blobs: [[UInt8]], at now: Date) throws -> [Int64] {
+        guard !blobs.isEmpty else { return [] }
+        return try queue.write { db in
+            let statement = try db.cachedStatement(sql: "INSERT INTO rawMessage(createdAt, bytes) VALUES (?, ?)")
+            var keys: [Int64] = []
+            keys.reserveCapacity(blobs.count)
+            for blob in blobs {
+                try statement.execute(arguments: [now.timeIntervalSince1970, Data(blob)])
+                keys.append(db.lastInsertedRowID)
+            }
+            return keys
+        }
+    }
+
+    func bytes(key: Int64) throws -> Data? {
+        try queue.read { db in try Data.fetchOne(db, sql: "SELECT bytes FROM rawMessage WHERE key = ?", arguments: [key]) }
+    }
+
+    /// How many of `keys` exist.
+    func count(of keys: [Int64]) throws -> Int {
+        guard !keys.isEmpty else { return 0 }
+        return try queue.read { db in
+            try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM rawMessage WHERE key IN (\(keys.map(String.init).joined(separator: ",")))") ?? 0
+        }
+    }
+
+    func delete(keys: [Int64]) throws {
+        guard !keys.isEmpty else { return }
+        try queue.write { db in
+            for chunk in stride(from: 0, to: keys.count, by: 500).map({ Array(keys[$0..<min($0 + 500, keys.count)]) }) {
+                try db.execute(sql: "DELETE FROM rawMessage WHERE key IN (\(chunk.map(String.init).joined(separator: ",")))")
+            }
+        }
+    }
+
+    /// Keys of rows created after the last sweep's horizon and before `horizon`.
+    func unsweptKeys(before horizon: Date) throws -> (keys: [Int64], since: Double) {
+        try queue.read { db in
+            let since = try Double.fetchOne(db, sql: "SELECT checkedUntil FROM sweep WHERE id = 1") ?? 0
+            let keys = try Int64.fetchAll(db, sql: "SELECT key FROM rawMessage WHERE createdAt >= ? AND createdAt < ?",
+                                          arguments: [since, horizon.timeIntervalSince1970])
+            return (keys, since)
+        }
+    }
+
+    /// Deletes `orphans` and records that every row before `horizon` has been checked.
+    func finishSweep(deleting orphans: [Int64], until horizon: Date) throws {
+        try queue.write { db in
+            for chunk in stride(from: 0, to: orphans.count, by: 500).map({ Array(orphans[$0..<min($0 + 500, orphans.count)]) }) {
+                try db.execute(sql: "DELETE FROM rawMessage WHERE key IN (\(chunk.map(String.init).joined(separator: ",")))")
+            }
+            try db.execute(sql: "INSERT INTO sweep(id, checkedUntil) VALUES (1, ?) ON CONFLICT(id) DO UPDATE SET checkedUntil = excluded.checkedUntil",
+                           arguments: [horizon.timeIntervalSince1970])
+        }
+    }
+
+    /// Rows whose bytes contain `needle` (ASCII case-insensitively), for `forget`.
+    func keys(mentioning needle: String) throws -> [Int64] {
+        try queue.read { db in
+            try Int64.fetchAll(db, sql: "SELECT key FROM rawMessage WHERE instr(lower(CAST(bytes AS TEXT)), ?) > 0",
+                               arguments: [needle.lowercased()])
+        }
+    }
+
+    /// Replaces one row's bytes (redaction by `forget`; the key keeps its meaning).
+    func replace(key: Int64, with bytes: [UInt8]) throws {
+        try queue.write { db in
+            try db.execute(sql: "UPDATE rawMessage SET bytes = ? WHERE key = ?", arguments: [Data(bytes), key])
+        }
+    }
+
+    func vacuum() throws {
+        try queue.writeWithoutTransaction { db in try db.execute(sql: "VACUUM") }
+    }
+}
