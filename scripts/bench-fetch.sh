@@ -139,6 +139,9 @@ run_fetcher() {
   copy_mailbox "$name"
   local user=fetchbench-$name@example.org dir=$OUT/$name
   mkdir -p "$dir"
+  # Each fetcher starts with no dirty pages of the corpus or of the fetcher before it waiting to
+  # be written back, so none pays for another's writes.
+  sync
   say "fetching with $name"
   case $name in
     raw)
