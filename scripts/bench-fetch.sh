@@ -154,7 +154,7 @@ run_fetcher() {
       kontakt_config "$dir" "$mode"
       timed "$name" "$BIN" --config "$dir/kontakt.toml" poll --json >"$dir/poll.json"
       STORED[$name]=$(python3 -c "import json,sys; print(json.load(open(sys.argv[1]))['stored'])" "$dir/poll.json")
-      WRITES[$name]="SQLite (WAL, synchronous=NORMAL): raw + parsed + threaded"
+      WRITES[$name]="SQLite: store (WAL) + raw file written once; raw + parsed + threaded"
       ;;
     mbsync)
       mkdir -p "$dir/mail"

@@ -95,6 +95,26 @@ struct OperationsTests {
 
     // MARK: - import
 
+    @Test func importCommitsInGroupsAndKeepsEveryMessagesBytes() throws {
+        let kontakt = try KontaktInstance(stack: stack)
+        // 70 messages: three commit groups of at most 32.
+        let messages = (0..<70).map { i in
+            inquiry(from: "person\(i)@example.se", subject: "Fråga \(i)", body: "Fråga nummer \(i) om Chefens dag.")
+        }
+        var mbox: [UInt8] = []
+        for raw in messages { mbox += Mbox.entry(raw, sender: "someone@example.se", date: Date(timeIntervalSince1970: 1_790_000_000)) }
+        let path = kontakt.directory + "/many.mbox"
+        try Data(mbox).write(to: URL(fileURLWithPath: path))
+        let summary = try kontakt.json(ImportSummary.self, "import", path)
+        #expect(summary.messages == 70 && summary.stored == 70 && summary.duplicates == 0)
+        let store = try Store(path: kontakt.storePath)
+        #expect(try store.rawMessageCount() == 70)
+        let stored = try store.read { tx in try tx.messages(inState: .accepted) }
+        #expect(stored.count == 70)
+        let bytes = try Set(stored.map { row in try #require(try store.read { tx in try tx.raw(of: row) }) })
+        #expect(bytes == Set(messages.map { Data($0) }), "each row has its own message's bytes")
+    }
+
     @Test func importStoresAnMboxOnceAndNeverAcknowledges() throws {
         let kontakt = try KontaktInstance(stack: stack, acknowledge: true)
         let first = inquiry(from: "per.berg@example.se", subject: "Parkering vid Chefens dag", body: "Finns det parkering?\nFrom the car park.",
@@ -112,9 +132,11 @@ struct OperationsTests {
         #expect(once.stored == 3)
         #expect(once.duplicates == 1)
         #expect(once.quarantined == 0)
+        #expect(try Store(path: kontakt.storePath).rawMessageCount() == 3, "the duplicate wrote no bytes")
         let twice = try kontakt.json(ImportSummary.self, "import", path)
         #expect(twice.stored == 0)
         #expect(twice.duplicates == 4)
+        #expect(try Store(path: kontakt.storePath).rawMessageCount() == 3)
 
         // A Maildir holding the first message again (LF line ends, as files on disk have) and one new one.
         let maildir = kontakt.directory + "/Maildir"

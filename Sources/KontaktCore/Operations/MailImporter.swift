@@ -51,23 +51,32 @@ public struct MailImporter {
                 continue
             }
             summary.files += 1
-            for item in items {
-                summary.messages += 1
-                let received = item.deliveredAt ?? (try? Message.parse(item.raw, options: .lenient))?.date ?? now()
-                let origin = InboundOrigin(isBacklog: true, receivedAt: received)
-                let outcome: IngestOutcome
+            // In groups, as the poller commits: one durable commit of the group's bytes, then one
+            // transaction for its rows (a commit per message was two fsyncs per message).
+            for start in stride(from: 0, to: items.count, by: Poller.commitGroupMessages) {
+                let group = items[start..<min(start + Poller.commitGroupMessages, items.count)]
+                let outcomes: [IngestOutcome]
                 do {
-                    outcome = try store.write { tx in try ingestor.ingest(item.raw, origin: origin, in: tx) }
+                    let prepared = try ingestor.storingRaw(group.map { ingestor.prepare($0.raw) }, in: store, at: now())
+                    outcomes = try store.write { tx in
+                        try zip(group, prepared).map { item, message in
+                            let received = item.deliveredAt ?? message.record.sentAt ?? now()
+                            return try ingestor.ingest(message, origin: InboundOrigin(isBacklog: true, receivedAt: received), in: tx)
+                        }
+                    }
                 } catch {
                     throw KontaktError.failed("cannot write to the store: \(error) — messages imported so far are kept; "
                                               + "running the import again skips them")
                 }
-                switch outcome {
-                case .accepted: summary.stored += 1
-                case .robot: summary.stored += 1; summary.robots += 1
-                case .quarantined: summary.stored += 1; summary.quarantined += 1
-                case .oversize: summary.stored += 1
-                case .duplicate: summary.duplicates += 1
+                summary.messages += group.count
+                for outcome in outcomes {
+                    switch outcome {
+                    case .accepted: summary.stored += 1
+                    case .robot: summary.stored += 1; summary.robots += 1
+                    case .quarantined: summary.stored += 1; summary.quarantined += 1
+                    case .oversize: summary.stored += 1
+                    case .duplicate: summary.duplicates += 1
+                    }
                 }
             }
             logger.info("imported", metadata: ["path": "\(path)", "messages": "\(items.count)"])

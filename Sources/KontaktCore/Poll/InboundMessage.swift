@@ -115,6 +115,30 @@ extension Ingestor {
             isEnglish: LanguageGuess.isEnglish(words: Tokenizer.words(subject) + sampleWords))
     }
 
+    /// `messages` with their bytes committed to the raw file, in one durable commit, ahead of
+    /// the transaction that will ingest them (see the store's `RawMessageFile`: bytes are
+    /// committed before any row refers to them, so a crash in between leaves unreferenced
+    /// bytes, never a message without its own). A message already stored — a duplicate by
+    /// content, or one `isStored` recognises (the poller: its UID) — keeps its bytes in memory
+    /// and writes none, so a resync or a repeated import costs no writes; should it turn out new
+    /// inside the transaction after all, the insert stores its bytes itself.
+    public func storingRaw(_ messages: [InboundMessage], in store: Store, at now: Date,
+                           isStored: (Int, StoreTransaction) throws -> Bool = { _, _ in false }) throws -> [InboundMessage] {
+        var hashes = Set<String>()
+        let fresh = try store.read { tx in
+            try messages.indices.filter { index in
+                // The same bytes twice in one group (an mbox holding a message twice): the second
+                // is a duplicate of the first once that is ingested, so only the first writes.
+                try messages[index].raw != nil && !isStored(index, tx) && storedCopy(of: messages[index], in: tx) == nil
+                    && hashes.insert(messages[index].record.contentHash).inserted
+            }
+        }
+        let keys = try store.storeRaw(fresh.map { messages[$0].raw! }, at: now)
+        var result = messages
+        for (index, key) in zip(fresh, keys) { result[index] = messages[index].storedRaw(as: key) }
+        return result
+    }
+
     static func attachmentRecords(_ message: Message) -> [AttachmentRecord] {
         message.attachments.enumerated().map { index, a in
             AttachmentRecord(messageId: 0, position: index, filename: a.filename, contentType: a.contentType,

@@ -263,29 +263,21 @@ public final class Poller {
         return outcomes
     }
 
-    /// The group with its messages' bytes committed to the raw file, in one durable commit,
-    /// ahead of the transaction that refers to them (see `RawMessageFile`). Messages already
-    /// stored are left out, so a resync after a UIDVALIDITY change writes no bytes for them;
-    /// should one turn out new inside the transaction after all, it stores its own bytes.
+    /// The group with its messages' bytes committed to the raw file ahead of the transaction
+    /// that refers to them (`Ingestor.storingRaw`); a UID already stored writes no bytes.
     private func storingRaw(of group: [(uid: UInt32, fetched: BodyPrefetcher.Fetched)], mailboxId: Int64,
                             validity: Int64) throws -> [(uid: UInt32, fetched: BodyPrefetcher.Fetched)] {
-        let fresh = try store.read { tx in
-            try group.indices.filter { index in
-                guard case .message(let message) = group[index].fetched, message.raw != nil else { return false }
-                return try !tx.hasMessage(mailboxId: mailboxId, uidValidity: validity, uid: Int64(group[index].uid))
-                    && ingestor.storedCopy(of: message, in: tx) == nil
-            }
+        let indices = group.indices.filter { if case .message = group[$0].fetched { true } else { false } }
+        let messages = indices.map { index -> InboundMessage in
+            guard case .message(let message) = group[index].fetched else { preconditionFailure("filtered above") }
+            return message
         }
-        let blobs = fresh.compactMap { index -> [UInt8]? in
-            guard case .message(let message) = group[index].fetched else { return nil }
-            return message.raw
+        let stored = try ingestor.storingRaw(messages, in: store, at: clock()) { position, tx in
+            try tx.hasMessage(mailboxId: mailboxId, uidValidity: validity, uid: Int64(group[indices[position]].uid))
         }
-        let keys = try store.storeRaw(blobs, at: clock())
-        var stored = group
-        for (index, key) in zip(fresh, keys) {
-            if case .message(let message) = group[index].fetched { stored[index].fetched = .message(message.storedRaw(as: key)) }
-        }
-        return stored
+        var result = group
+        for (index, message) in zip(indices, stored) { result[index].fetched = .message(message) }
+        return result
     }
 
     /// libcurl 7.88 hands a custom command's whole response to the header callback and refuses
