@@ -6,6 +6,8 @@ public struct MailboxStatus: Sendable, Hashable {
     public var uidValidity: UInt32
     public var uidNext: UInt32
     public var messages: Int
+    /// Messages without `\Seen`: what a mail client shows as unread.
+    public var unseen: Int = 0
 }
 
 /// A small typed IMAP client on libcurl, one connection for its whole life.
@@ -16,8 +18,10 @@ public struct MailboxStatus: Sendable, Hashable {
 /// which libcurl 7.88 parses the literal itself (see ../shared/notes on libcurl).
 ///
 /// Rules learnt from libcurl's IMAP code that this client keeps:
-/// - never send SELECT/EXAMINE/CLOSE as custom commands: libcurl would not know the
-///   selected mailbox changed, and a later URL fetch would read the wrong folder;
+/// - never send SELECT/EXAMINE/CLOSE for *another* mailbox as a custom command: libcurl would
+///   not know the selected mailbox changed, and a later URL fetch would read the wrong folder.
+///   Re-opening the mailbox libcurl itself selected is safe, and is how fetches avoid setting
+///   `\Seen` (see `fetch(uid:in:uidValidity:section:)`);
 /// - commands that must not run inside a mailbox (STATUS, LIST, CREATE) use the server's
 ///   root URL, so libcurl does not SELECT first;
 /// - any failed command closes libcurl's connection; the next call reconnects and logs in.
@@ -29,6 +33,8 @@ public final class IMAPClient: @unchecked Sendable {
     private var connectionSuspect = false
     /// The server's certificate (PEM) from this client's first TLS handshake, for expiry warnings.
     public private(set) var serverCertificatePEM: String?
+    /// The mailbox this session has re-opened read-only (EXAMINE) for fetching, if any.
+    private var examined: MailboxName?
 
     /// - Parameter connection: its `url` is the server root, e.g. `imaps://imap.example.se:993`
     ///   (a mailbox path, if present, is ignored here; callers pass mailboxes explicitly).
@@ -66,12 +72,21 @@ public final class IMAPClient: @unchecked Sendable {
         request.customRequest = command
         request.freshConnection = connectionSuspect
         request.collectServerCertificate = serverCertificatePEM == nil
+        // A fresh connection starts with nothing selected, and a command on another mailbox makes
+        // libcurl SELECT that one: either way the EXAMINE no longer holds.
+        if let open = examined {
+            let openURL = self.url(open)
+            let sameMailbox = url == openURL || url.hasPrefix(openURL + ";") || url == self.url(nil)
+            if request.freshConnection || !sameMailbox { examined = nil }
+        }
         do {
             let response = try handle.perform(request)
             connectionSuspect = false
             if let pem = response.serverCertificatePEM { serverCertificatePEM = pem }
             return response
         } catch {
+            // libcurl closes the connection after a failed command: the next one starts afresh.
+            examined = nil
             throw failure(error, command: command)
         }
     }
@@ -101,13 +116,13 @@ public final class IMAPClient: @unchecked Sendable {
     /// STATUS on an unselected mailbox: UIDVALIDITY and UIDNEXT in one round trip, which
     /// makes "nothing new" a constant-time answer.
     public func status(_ mailbox: MailboxName) throws(IMAPError) -> MailboxStatus {
-        let response = try run(url(nil), "STATUS \(mailbox.quotedForCommand) (MESSAGES UIDNEXT UIDVALIDITY)")
+        let response = try run(url(nil), "STATUS \(mailbox.quotedForCommand) (MESSAGES UIDNEXT UIDVALIDITY UNSEEN)")
         let items = IMAPResponse.statusItems(lines(of: response))
         guard let validity = items["UIDVALIDITY"], let next = items["UIDNEXT"] else {
             throw IMAPError(kind: .protocolViolation, message: "the server's STATUS reply for \(mailbox) lacked UIDVALIDITY or UIDNEXT")
         }
         return MailboxStatus(uidValidity: UInt32(truncatingIfNeeded: validity), uidNext: UInt32(truncatingIfNeeded: next),
-                             messages: Int(items["MESSAGES"] ?? 0))
+                             messages: Int(items["MESSAGES"] ?? 0), unseen: Int(items["UNSEEN"] ?? 0))
     }
 
     /// SELECTs the mailbox (through libcurl, so it knows) and returns its UIDVALIDITY.
@@ -149,7 +164,19 @@ public final class IMAPClient: @unchecked Sendable {
     /// One whole message through a `;UID=` URL; libcurl parses the literal. The UIDVALIDITY
     /// guard makes the server-side fetch fail rather than read a different message after a
     /// mailbox was recreated.
+    ///
+    /// Fetching never changes flags. libcurl's URL fetch is `UID FETCH n BODY[]`, never
+    /// `BODY.PEEK[]`, so in a mailbox opened read-write the server marks every message `\Seen`
+    /// as it is read — one flag change per message, which cost Dovecot a fifth of a 10,000-
+    /// message poll (BENCHMARKS.md "## Fetching"), and a `\Seen` mark on mail a crash may leave
+    /// unstored. So the mailbox is re-opened read-only with EXAMINE first (a custom command on the
+    /// mailbox libcurl has selected itself, so libcurl keeps fetching without a new SELECT), and
+    /// the after-fetch action sets `\Seen` in sets of UIDs instead.
     public func fetch(uid: UInt32, in mailbox: MailboxName, uidValidity: UInt32, section: String? = nil) throws(IMAPError) -> [UInt8] {
+        if examined != mailbox {
+            _ = try run(url(mailbox), "EXAMINE \(mailbox.quotedForCommand)")
+            examined = mailbox
+        }
         var u = url(mailbox) + ";UIDVALIDITY=\(uidValidity)/;UID=\(uid)"
         if let section { u += "/;SECTION=\(section)" }
         return try run(u, nil).body
@@ -182,6 +209,7 @@ public final class IMAPClient: @unchecked Sendable {
     public func move(uids: [UInt32], from mailbox: MailboxName, to target: MailboxName) throws(IMAPError) {
         guard !uids.isEmpty else { return }
         let caps = try capabilities()
+        try reopenWritable(mailbox)
         for chunk in IMAPClient.uidSets(uids, limit: IMAPClient.linesPerCustomResponse) {
             if caps.contains("MOVE") {
                 _ = try run(url(mailbox), "UID MOVE \(chunk) \(target.quotedForCommand)")
@@ -197,9 +225,18 @@ public final class IMAPClient: @unchecked Sendable {
 
     /// Adds flags by UID, for example `\Seen` for the `leave` after-fetch action.
     public func addFlags(_ flags: String, uids: [UInt32], in mailbox: MailboxName) throws(IMAPError) {
+        try reopenWritable(mailbox)
         for chunk in IMAPClient.uidSets(uids) {
             _ = try run(url(mailbox), "UID STORE \(chunk) +FLAGS.SILENT (\(flags))")
         }
+    }
+
+    /// Undoes `fetch`'s EXAMINE before a command that changes the mailbox (a read-only mailbox
+    /// refuses STORE, MOVE and EXPUNGE).
+    private func reopenWritable(_ mailbox: MailboxName) throws(IMAPError) {
+        guard examined == mailbox else { return }
+        _ = try run(url(mailbox), "SELECT \(mailbox.quotedForCommand)")
+        examined = nil
     }
 
     public func mailboxExists(_ mailbox: MailboxName) throws(IMAPError) -> Bool {

@@ -75,6 +75,24 @@ struct PollerTests {
         #expect(try stack.messageCount(user: kontakt.address, mailbox: "Kontakt/Behandlat") == total)
     }
 
+    /// Fetching sets no flags (IMAPClient.fetch); the after-fetch action marks the messages read,
+    /// in sets of UIDs, whether they stay (leave) or go (move).
+    @Test func theAfterFetchActionMarksMessagesReadInBothModes() throws {
+        for mode in ["move", "leave"] {
+            let kontakt = try KontaktInstance(stack: stack, imapOverrides: ["after_fetch = \"\(mode)\""])
+            // Delivered through Postfix, so they arrive unread (libcurl's APPEND adds \Seen).
+            for raw in messages(3, to: kontakt.address) { try kontakt.receive(raw, from: "person@example.se") }
+            _ = try stack.waitForMessages(user: kontakt.address, count: 3)
+            #expect(try stack.unseenCount(user: kontakt.address) == 3)
+            let result = try kontakt.run("poll", "--json")
+            #expect(result.status == 0, "\(result.stderr)")
+            #expect(try storedCount(kontakt) == 3)
+            let folder = mode == "move" ? "Kontakt/Behandlat" : "INBOX"
+            #expect(try stack.messageCount(user: kontakt.address, mailbox: folder) == 3, "\(mode)")
+            #expect(try stack.unseenCount(user: kontakt.address, mailbox: folder) == 0, "\(mode): marked read")
+        }
+    }
+
     @Test func uidValidityChangeResynchronisesWithoutDuplicates() throws {
         let folder = "Kontakt-In"
         let kontakt = try KontaktInstance(stack: stack, imapOverrides: ["folders = [\"\(folder)\"]", "after_fetch = \"leave\""])

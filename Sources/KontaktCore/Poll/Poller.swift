@@ -349,6 +349,9 @@ public final class Poller {
             do {
                 switch actions[0].action {
                 case .move:
+                    // Fetching leaves flags alone (`IMAPClient.fetch`): mark the messages read
+                    // before they go, so the processed folder does not fill with unread mail.
+                    try imap.addFlags("\\Seen", uids: uids, in: folder)
                     try imap.move(uids: uids, from: folder, to: MailboxName(actions[0].target ?? config.imap.processedFolder))
                 case .flag:
                     try imap.addFlags(actions[0].target ?? "\\Seen", uids: uids, in: folder)

@@ -99,6 +99,11 @@ struct MailStack: Sendable {
         return try client.status(MailboxName(mailbox)).messages
     }
 
+    /// Number of messages without `\Seen` in a mailbox right now.
+    func unseenCount(user: String, mailbox: String = "INBOX") throws -> Int {
+        try imap(user: user).status(MailboxName(mailbox)).unseen
+    }
+
     /// Runs `scripts/mailstack ARGS` (stop/start a service for outage tests).
     ///
     ///
