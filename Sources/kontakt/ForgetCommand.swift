@@ -11,8 +11,8 @@ struct ForgetCommand: ParsableCommand {
             Deletes the conversations the person started (messages in and out, notes, events,
             corrections, outbox entries), their messages in other conversations, their outbox entries
             and campaign rows, and replaces the address wherever someone else's message or a note still
-            mentions it. Then rebuilds the search index, checkpoints the WAL and VACUUMs, so nothing of
-            the address remains in the database file. This cannot be undone: export first if the
+            mentions it (raw messages included). Then rebuilds the search index, checkpoints the WAL
+            and VACUUMs both files, so nothing of the address remains in the store or its raw file. This cannot be undone: export first if the
             request asks for a copy. Mail on the IMAP server is not touched.
 
             Asks for confirmation on a terminal; scripts must pass --yes (without a terminal and

@@ -11,8 +11,10 @@ struct PollCommand: ParsableCommand {
         discussion: """
             Made for cron: silent on success, one line on stderr on failure. Exit 75 when the server
             cannot be reached or another poll is running (cron simply tries again), 1 on other errors.
-            Every message is committed to the store before the server is touched, then moved to
-            [imap] processed_folder (or flagged \\Seen with after_fetch = "leave"); nothing is deleted.
+            Every message is committed to the store (its raw bytes to kontakt.raw.sqlite beside it)
+            before the server is touched, then marked \\Seen and moved to [imap] processed_folder
+            (or only marked, with after_fetch = "leave"); fetching itself changes no flags, and
+            nothing is deleted.
 
             Examples:
               kontakt poll
