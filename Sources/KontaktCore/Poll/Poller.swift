@@ -267,16 +267,14 @@ public final class Poller {
     /// that refers to them (`Ingestor.storingRaw`); a UID already stored writes no bytes.
     private func storingRaw(of group: [(uid: UInt32, fetched: BodyPrefetcher.Fetched)], mailboxId: Int64,
                             validity: Int64) throws -> [(uid: UInt32, fetched: BodyPrefetcher.Fetched)] {
-        let indices = group.indices.filter { if case .message = group[$0].fetched { true } else { false } }
-        let messages = indices.map { index -> InboundMessage in
-            guard case .message(let message) = group[index].fetched else { preconditionFailure("filtered above") }
-            return message
+        let bodies = group.enumerated().compactMap { index, item -> (index: Int, message: InboundMessage)? in
+            if case .message(let message) = item.fetched { (index, message) } else { nil }
         }
-        let stored = try ingestor.storingRaw(messages, in: store, at: clock()) { position, tx in
-            try tx.hasMessage(mailboxId: mailboxId, uidValidity: validity, uid: Int64(group[indices[position]].uid))
+        let stored = try ingestor.storingRaw(bodies.map(\.message), in: store, at: clock()) { position, tx in
+            try tx.hasMessage(mailboxId: mailboxId, uidValidity: validity, uid: Int64(group[bodies[position].index].uid))
         }
         var result = group
-        for (index, message) in zip(indices, stored) { result[index].fetched = .message(message) }
+        for (body, message) in zip(bodies, stored) { result[body.index].fetched = .message(message) }
         return result
     }
 
