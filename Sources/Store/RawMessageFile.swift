@@ -103,35 +103,39 @@ final class RawMessageFile: @unchecked Sendable {
     func count(of keys: [Int64]) throws -> Int {
         guard !keys.isEmpty else { return 0 }
         return try queue.read { db in
-            try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM rawMessage WHERE key IN (\(keys.map(String.init).joined(separator: ",")))") ?? 0
+            try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM rawMessage WHERE key IN (\(keys.sqlList))") ?? 0
         }
+    }
+
+    /// How many rows the file holds, referenced or not.
+    func count() throws -> Int {
+        try queue.read { db in try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM rawMessage") ?? 0 }
     }
 
     func delete(keys: [Int64]) throws {
         guard !keys.isEmpty else { return }
-        try queue.write { db in
-            for chunk in stride(from: 0, to: keys.count, by: 500).map({ Array(keys[$0..<min($0 + 500, keys.count)]) }) {
-                try db.execute(sql: "DELETE FROM rawMessage WHERE key IN (\(chunk.map(String.init).joined(separator: ",")))")
-            }
+        try queue.write { db in try RawMessageFile.delete(keys, in: db) }
+    }
+
+    private static func delete(_ keys: [Int64], in db: Database) throws {
+        for chunk in keys.chunks(of: 500) {
+            try db.execute(sql: "DELETE FROM rawMessage WHERE key IN (\(chunk.sqlList))")
         }
     }
 
     /// Keys of rows created after the last sweep's horizon and before `horizon`.
-    func unsweptKeys(before horizon: Date) throws -> (keys: [Int64], since: Double) {
+    func unsweptKeys(before horizon: Date) throws -> [Int64] {
         try queue.read { db in
             let since = try Double.fetchOne(db, sql: "SELECT checkedUntil FROM sweep WHERE id = 1") ?? 0
-            let keys = try Int64.fetchAll(db, sql: "SELECT key FROM rawMessage WHERE createdAt >= ? AND createdAt < ?",
-                                          arguments: [since, horizon.timeIntervalSince1970])
-            return (keys, since)
+            return try Int64.fetchAll(db, sql: "SELECT key FROM rawMessage WHERE createdAt >= ? AND createdAt < ?",
+                                      arguments: [since, horizon.timeIntervalSince1970])
         }
     }
 
     /// Deletes `orphans` and records that every row before `horizon` has been checked.
     func finishSweep(deleting orphans: [Int64], until horizon: Date) throws {
         try queue.write { db in
-            for chunk in stride(from: 0, to: orphans.count, by: 500).map({ Array(orphans[$0..<min($0 + 500, orphans.count)]) }) {
-                try db.execute(sql: "DELETE FROM rawMessage WHERE key IN (\(chunk.map(String.init).joined(separator: ",")))")
-            }
+            try RawMessageFile.delete(orphans, in: db)
             try db.execute(sql: "INSERT INTO sweep(id, checkedUntil) VALUES (1, ?) ON CONFLICT(id) DO UPDATE SET checkedUntil = excluded.checkedUntil",
                            arguments: [horizon.timeIntervalSince1970])
         }

@@ -11,7 +11,7 @@ extension Store {
 
     /// How many raw messages the raw file holds, referenced or not (`kontakt status`, tests).
     public func rawMessageCount() throws -> Int {
-        try raw.queue.read { db in try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM rawMessage") ?? 0 }
+        try raw.count()
     }
 
     /// Deletes raw bytes that no message refers to and that are older than
@@ -19,19 +19,20 @@ extension Store {
     /// left behind. Only rows created since the last sweep are looked at, so this costs nothing
     /// on a quiet store. Returns how many rows went.
     ///
-    /// Runs inside a write transaction of the store, because every transaction that refers to
-    /// raw bytes checks them while holding the same lock: the sweep can never fall between that
-    /// check and its commit.
+    /// Which candidates are unreferenced is decided inside a write transaction of the store,
+    /// because every transaction that refers to raw bytes checks them while holding the same
+    /// lock: the sweep can never fall between that check and its commit. Finding the candidates
+    /// needs no lock, so a poll on a quiet store takes none.
     @discardableResult
     public func sweepUnreferencedRaw(now: Date = Date()) throws -> Int {
-        try writer.write { db in
-            let horizon = now.addingTimeInterval(-RawMessageFile.sweepGrace)
-            let candidates = try raw.unsweptKeys(before: horizon).keys
-            guard !candidates.isEmpty else { return 0 }
+        let horizon = now.addingTimeInterval(-RawMessageFile.sweepGrace)
+        let candidates = try raw.unsweptKeys(before: horizon)
+        guard !candidates.isEmpty else { return 0 }
+        return try writer.write { db in
             var referenced = Set<Int64>()
-            for chunk in stride(from: 0, to: candidates.count, by: 500).map({ Array(candidates[$0..<min($0 + 500, candidates.count)]) }) {
+            for chunk in candidates.chunks(of: 500) {
                 referenced.formUnion(try Int64.fetchAll(db, sql: """
-                    SELECT rawKey FROM message WHERE rawKey IN (\(chunk.map(String.init).joined(separator: ",")))
+                    SELECT rawKey FROM message WHERE rawKey IN (\(chunk.sqlList))
                     """))
             }
             let orphans = candidates.filter { !referenced.contains($0) }
@@ -48,8 +49,8 @@ extension StoreTransaction {
     func dropRaw(ofMessages ids: [Int64]) throws {
         guard !ids.isEmpty else { return }
         var keys: [Int64] = []
-        for chunk in stride(from: 0, to: ids.count, by: 500).map({ Array(ids[$0..<min($0 + 500, ids.count)]) }) {
-            let list = chunk.map(String.init).joined(separator: ",")
+        for chunk in ids.chunks(of: 500) {
+            let list = chunk.sqlList
             keys += try Int64.fetchAll(db, sql: "SELECT rawKey FROM message WHERE rawKey IS NOT NULL AND id IN (\(list))")
             try db.execute(sql: "UPDATE message SET rawKey = NULL WHERE id IN (\(list))")
         }

@@ -101,7 +101,7 @@ extension StoreTransaction {
         var counts = ForgetCounts()
         let contact = f.contactConversations
         if !contact.isEmpty {
-            let list = contact.map(String.init).joined(separator: ",")
+            let list = contact.sqlList
             counts.notes = try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM note WHERE conversationId IN (\(list))") ?? 0
             counts.events = try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM event WHERE conversationId IN (\(list))") ?? 0
             let inThreads = try Int64.fetchAll(db, sql: "SELECT id FROM message WHERE conversationId IN (\(list))")
@@ -115,7 +115,7 @@ extension StoreTransaction {
         // Conversations of other people that held only messages from or to this person are now
         // empty shells that still name the person's subject: they go too.
         let touched = try f.messages.isEmpty ? [] : Int64.fetchAll(db, sql: """
-            SELECT DISTINCT conversationId FROM message WHERE conversationId IS NOT NULL AND id IN (\(f.messages.map(String.init).joined(separator: ",")))
+            SELECT DISTINCT conversationId FROM message WHERE conversationId IS NOT NULL AND id IN (\(f.messages.sqlList))
             """)
         counts.messages += try deleteMessages(f.messages)
         for id in touched {
@@ -130,10 +130,10 @@ extension StoreTransaction {
         }
         try db.execute(sql: "DELETE FROM conversationParticipant WHERE lower(address) = ?", arguments: [a])
         if !f.outboxEntries.isEmpty {
-            counts.outboxEntries += try deleting("DELETE FROM outbox WHERE id IN (\(f.outboxEntries.map(String.init).joined(separator: ",")))")
+            counts.outboxEntries += try deleting("DELETE FROM outbox WHERE id IN (\(f.outboxEntries.sqlList))")
         }
         if !f.campaignRecipients.isEmpty {
-            counts.campaignRecipients = try deleting("DELETE FROM campaignRecipient WHERE id IN (\(f.campaignRecipients.map(String.init).joined(separator: ",")))")
+            counts.campaignRecipients = try deleting("DELETE FROM campaignRecipient WHERE id IN (\(f.campaignRecipients.sqlList))")
         }
         counts.redactedRows = try redactMentions(of: a)
         return counts
@@ -143,8 +143,8 @@ extension StoreTransaction {
     private func deleteMessages(_ ids: [Int64]) throws -> Int {
         try dropRaw(ofMessages: ids)
         var deleted = 0
-        for chunk in stride(from: 0, to: ids.count, by: 500).map({ Array(ids[$0..<min($0 + 500, ids.count)]) }) {
-            let list = chunk.map(String.init).joined(separator: ",")
+        for chunk in ids.chunks(of: 500) {
+            let list = chunk.sqlList
             try db.execute(sql: "DELETE FROM messageSearch WHERE rowid IN (\(list))")
             deleted += try deleting("DELETE FROM message WHERE id IN (\(list))")
         }

@@ -66,8 +66,8 @@ extension StoreTransaction {
         counts.conversations = ids.count
         counts.robotMessages = robotMessages.count
         guard !ids.isEmpty || !robotMessages.isEmpty else { return counts }
-        let list = ids.map(String.init).joined(separator: ",")
-        let robots = robotMessages.map(String.init).joined(separator: ",")
+        let list = ids.sqlList
+        let robots = robotMessages.sqlList
         func count(_ sql: String) throws -> Int { try Int.fetchOne(db, sql: sql) ?? 0 }
         counts.messages = try count("SELECT COUNT(*) FROM message WHERE conversationId IN (\(list))")
         counts.attachments = try count("""
@@ -111,8 +111,8 @@ extension StoreTransaction {
     /// search rows, and stamps them purged. Direction, state, size and dates stay.
     public func anonymiseMessages(_ ids: [Int64], at now: Date) throws {
         guard !ids.isEmpty else { return }
-        for chunk in stride(from: 0, to: ids.count, by: 500).map({ Array(ids[$0..<min($0 + 500, ids.count)]) }) {
-            let list = chunk.map(String.init).joined(separator: ",")
+        for chunk in ids.chunks(of: 500) {
+            let list = chunk.sqlList
             try db.execute(sql: """
                 UPDATE message SET subject = '', fromAddress = '', fromName = NULL, toAddresses = '[]',
                     ccAddresses = '[]', replyTo = NULL, messageID = NULL, inReplyTo = NULL, referencesList = '',

@@ -10,7 +10,7 @@ import GRDB
 func createV4RawFile(_ db: Database, raw: RawMessageFile) throws {
     try db.execute(sql: "ALTER TABLE message ADD COLUMN rawKey INTEGER")
     let ids = try Int64.fetchAll(db, sql: "SELECT id FROM message WHERE raw IS NOT NULL ORDER BY id")
-    for chunk in stride(from: 0, to: ids.count, by: 32).map({ Array(ids[$0..<min($0 + 32, ids.count)]) }) {
+    for chunk in ids.chunks(of: 32) {
         let blobs = try chunk.map { id in
             [UInt8](try Data.fetchOne(db, sql: "SELECT raw FROM message WHERE id = ?", arguments: [id]) ?? Data())
         }
