@@ -6,8 +6,6 @@ public struct MailboxStatus: Sendable, Hashable {
     public var uidValidity: UInt32
     public var uidNext: UInt32
     public var messages: Int
-    /// Messages without `\Seen`: what a mail client shows as unread.
-    public var unseen: Int = 0
 }
 
 /// A small typed IMAP client on libcurl, one connection for its whole life.
@@ -116,13 +114,23 @@ public final class IMAPClient: @unchecked Sendable {
     /// STATUS on an unselected mailbox: UIDVALIDITY and UIDNEXT in one round trip, which
     /// makes "nothing new" a constant-time answer.
     public func status(_ mailbox: MailboxName) throws(IMAPError) -> MailboxStatus {
-        let response = try run(url(nil), "STATUS \(mailbox.quotedForCommand) (MESSAGES UIDNEXT UIDVALIDITY UNSEEN)")
+        let response = try run(url(nil), "STATUS \(mailbox.quotedForCommand) (MESSAGES UIDNEXT UIDVALIDITY)")
         let items = IMAPResponse.statusItems(lines(of: response))
         guard let validity = items["UIDVALIDITY"], let next = items["UIDNEXT"] else {
             throw IMAPError(kind: .protocolViolation, message: "the server's STATUS reply for \(mailbox) lacked UIDVALIDITY or UIDNEXT")
         }
         return MailboxStatus(uidValidity: UInt32(truncatingIfNeeded: validity), uidNext: UInt32(truncatingIfNeeded: next),
-                             messages: Int(items["MESSAGES"] ?? 0), unseen: Int(items["UNSEEN"] ?? 0))
+                             messages: Int(items["MESSAGES"] ?? 0))
+    }
+
+    /// How many messages lack `\Seen` (what a mail client shows as unread); a STATUS of its own,
+    /// so the poller's "anything new?" round trip asks for nothing it does not use.
+    public func unseenCount(_ mailbox: MailboxName) throws(IMAPError) -> Int {
+        let response = try run(url(nil), "STATUS \(mailbox.quotedForCommand) (UNSEEN)")
+        guard let unseen = IMAPResponse.statusItems(lines(of: response))["UNSEEN"] else {
+            throw IMAPError(kind: .protocolViolation, message: "the server's STATUS reply for \(mailbox) lacked UNSEEN")
+        }
+        return Int(unseen)
     }
 
     /// SELECTs the mailbox (through libcurl, so it knows) and returns its UIDVALIDITY.

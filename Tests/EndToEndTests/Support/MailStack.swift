@@ -101,7 +101,7 @@ struct MailStack: Sendable {
 
     /// Number of messages without `\Seen` in a mailbox right now.
     func unseenCount(user: String, mailbox: String = "INBOX") throws -> Int {
-        try imap(user: user).status(MailboxName(mailbox)).unseen
+        try imap(user: user).unseenCount(MailboxName(mailbox))
     }
 
     /// Runs `scripts/mailstack ARGS` (stop/start a service for outage tests).
