@@ -38,6 +38,12 @@ public final class Store: @unchecked Sendable {
             try db.execute(sql: "PRAGMA secure_delete = ON")
             try db.execute(sql: "PRAGMA foreign_keys = ON")
         }
+        // GRDB's migrator reads which migrations are applied before it opens the transaction
+        // that applies one, so two processes opening a new store at once (a cron poll and the
+        // director's `kontakt queue`) could both create the same table, and one would fail.
+        // A lock held from here until both files are migrated makes them take turns.
+        let migrationLock = try Store.lockForMigration(path + ".migrate.lock", store: path)
+        defer { close(migrationLock) }
         do {
             raw = try RawMessageFile(path: RawMessageFile.path(forStore: path))
             writer = try DatabaseQueue(path: path, configuration: configuration)
@@ -57,6 +63,23 @@ public final class Store: @unchecked Sendable {
         for file in [path, path + "-wal", path + "-shm", rawPath] {
             chmod(file, 0o600)
         }
+    }
+
+    /// Opens `lockPath` and waits for an exclusive flock on it; closing the descriptor
+    /// releases it, as does the kernel when the process dies.
+    private static func lockForMigration(_ lockPath: String, store: String) throws(StoreError) -> Int32 {
+        let fd = open(lockPath, O_RDWR | O_CREAT | O_CLOEXEC, 0o600)
+        guard fd >= 0 else {
+            throw StoreError.cannotOpen(path: store, reason: "cannot create \(lockPath): \(String(cString: strerror(errno)))")
+        }
+        while flock(fd, LOCK_EX) != 0 {
+            guard errno == EINTR else {
+                let reason = String(cString: strerror(errno))
+                close(fd)
+                throw StoreError.cannotOpen(path: store, reason: "cannot lock \(lockPath): \(reason)")
+            }
+        }
+        return fd
     }
 
     /// An in-memory store for tests of pure use-case logic.

@@ -1,6 +1,7 @@
 import Foundation
 import Testing
 import GRDB
+import Synchronization
 @testable import Store
 
 @Suite struct StoreTests {
@@ -26,6 +27,22 @@ import GRDB
         _ = try Store(path: path)
         let again = try Store(path: path)
         #expect(try again.appliedMigrations().first == "1 mail, conversations, outbox, campaigns")
+    }
+
+    /// A cron poll and the director's `kontakt queue` may open a new store at the same moment;
+    /// both must find it migrated once, neither may fail on a table the other just created.
+    @Test func storesOpenedAtOnceAreMigratedOnce() throws {
+        let openers = 6
+        for _ in 0..<8 {
+            let path = temporaryPath()
+            let failures = Mutex<[String]>([])
+            DispatchQueue.concurrentPerform(iterations: openers) { _ in
+                do { _ = try Store(path: path) } catch { failures.withLock { $0.append("\(error)") } }
+            }
+            #expect(failures.withLock { $0 } == [])
+            let store = try Store(path: path)
+            #expect(try store.appliedMigrations().count == Migrations.migrator(raw: store.raw).migrations.count)
+        }
     }
 
     @Test func theSameServerMessageCannotBeStoredTwice() throws {
