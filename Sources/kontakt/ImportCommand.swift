@@ -28,8 +28,9 @@ struct ImportCommand: ParsableCommand {
     func run() throws {
         try reportingErrors {
             let config = try global.load()
-            let lock = try RunLock(path: config.storePath + ".poll.lock")
+            // The store first: opening it creates its folder, where the lock file lives.
             let store = try global.openStore(config)
+            let lock = try RunLock(path: config.storePath + ".poll.lock")
             let router = try Router(config: config, store: store)
             let importer = MailImporter(store: store, router: router, config: config, logger: Logger(label: "import"))
             let summary = try importer.run(paths: paths)

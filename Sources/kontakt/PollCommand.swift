@@ -35,8 +35,9 @@ struct PollCommand: ParsableCommand {
             if !config.tls.verify {
                 FileHandle.standardError.write(Data("kontakt: warning: TLS certificate verification is OFF ([tls] verify = false)\n".utf8))
             }
-            let lock = try RunLock(path: config.storePath + ".poll.lock")
+            // The store first: opening it creates its folder, where the lock file lives.
             let store = try global.openStore(config)
+            let lock = try RunLock(path: config.storePath + ".poll.lock")
             let router = try Router(config: config, store: store)
             let imap: IMAPClient
             do { imap = try IMAPClient(connection: try config.imapConnection()) } catch let e as ConfigError {

@@ -36,6 +36,29 @@ struct PollerTests {
         #expect(again.stdout.contains("\"fetched\" : 0"), "\(again.stdout)")
     }
 
+    /// A first run with `[store] path` in a folder that does not exist yet creates the folder
+    /// (owner-only) instead of failing on the lock file that lives beside the store.
+    @Test func theFirstPollAndImportCreateTheStoreFolder() throws {
+        let kontakt = try KontaktInstance(stack: stack)
+        let config = try String(contentsOfFile: kontakt.configPath, encoding: .utf8)
+        let folder = kontakt.directory + "/var/lib/kontakt"
+        try config.replacingOccurrences(of: "path = \"\(kontakt.storePath)\"", with: "path = \"\(folder)/kontakt.sqlite\"")
+            .write(toFile: kontakt.configPath, atomically: true, encoding: .utf8)
+        try stack.append(messages(3, to: kontakt.address), user: kontakt.address)
+        let result = try kontakt.run("poll", "--json")
+        #expect(result.status == 0, "\(result.stderr)")
+        #expect(try Store(path: folder + "/kontakt.sqlite").read { tx in try tx.messageCount() } == 3)
+        let mode = try FileManager.default.attributesOfItem(atPath: folder)[.posixPermissions] as? NSNumber
+        #expect(mode?.intValue == 0o700)
+
+        let eml = kontakt.directory + "/fråga.eml"
+        try Data(messages(1, to: kontakt.address, tag: "import")[0]).write(to: URL(fileURLWithPath: eml))
+        try config.replacingOccurrences(of: "path = \"\(kontakt.storePath)\"", with: "path = \"\(folder)-import/kontakt.sqlite\"")
+            .write(toFile: kontakt.configPath, atomically: true, encoding: .utf8)
+        let imported = try kontakt.run("import", eml)
+        #expect(imported.status == 0, "\(imported.stderr)")
+    }
+
     @Test func killedAtRandomPointsThenRerunStoresEachMessageExactlyOnce() throws {
         let kontakt = try KontaktInstance(stack: stack)
         let total = 300
