@@ -89,9 +89,17 @@ public struct ParseOptions: Sendable {
     public var maxHeaders: Int = 10_000
     /// Maximum MIME parts in the whole message.
     public var maxParts: Int = 10_000
+    /// Leaves the bodies of file parts (neither text, message nor multipart) base64- or
+    /// identity-encoded until `MIMEPart.body` or `Attachment.data` is read; their sizes and
+    /// defects are still worked out at parse time. For callers that store a file's size but
+    /// not its bytes: the poller, which would otherwise decode (and throw away) most of what
+    /// it fetches.
+    public var defersFileBodies: Bool = false
 
-    public init(strict: Bool = false, maxDepth: Int = 32, maxHeaders: Int = 10_000, maxParts: Int = 10_000) {
+    public init(strict: Bool = false, maxDepth: Int = 32, maxHeaders: Int = 10_000, maxParts: Int = 10_000,
+                defersFileBodies: Bool = false) {
         self.strict = strict
+        self.defersFileBodies = defersFileBodies
         self.maxDepth = maxDepth
         self.maxHeaders = maxHeaders
         self.maxParts = maxParts

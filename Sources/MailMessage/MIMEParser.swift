@@ -75,6 +75,11 @@ struct MIMEParser {
             return part
         }
 
+        if options.defersFileBodies, mediaType.type != "text", mediaType.type != "message",
+           let deferred = deferredTransfer(headers: headers, range: bodyRange) {
+            part.storage = deferred
+            return part
+        }
         part.body = decodeTransfer(headers: headers, range: bodyRange)
         if mediaType.type == "message" && (mediaType.subtype == "rfc822" || mediaType.subtype == "global") {
             guard depth < options.maxDepth else {
@@ -113,6 +118,24 @@ struct MIMEParser {
             defects.append(.unknownTransferEncoding(String(name.prefix(50))))
             return Array(bytes[range])
         }
+    }
+
+    /// The body in `range` left encoded, with its decoded length and defects worked out as
+    /// `decodeTransfer` would; nil for encodings that are decoded at once (quoted-printable is
+    /// rare in files and has no cheap count).
+    mutating func deferredTransfer(headers: [Header], range: Range<Int>) -> BodyStorage? {
+        let (encoding, misspelled) = TransferEncoding.from(header: headers.first(named: "Content-Transfer-Encoding")?.value)
+        switch encoding {
+        case .quotedPrintable, .unknown: return nil
+        case .identity, .base64: break
+        }
+        if misspelled, let v = headers.first(named: "Content-Transfer-Encoding")?.value {
+            defects.append(.misspelledTransferEncoding(String(v.prefix(50))))
+        }
+        guard encoding == .base64 else { return .deferred(encoded: bytes[range], isBase64: false, count: range.count) }
+        let (count, valid) = TransferEncoding.decodedBase64Count(bytes[range])
+        if !valid { defects.append(.invalidBase64) }
+        return .deferred(encoded: bytes[range], isBase64: true, count: count)
     }
 
     /// Splits a multipart body into the ranges of its body parts, or nil when the boundary never

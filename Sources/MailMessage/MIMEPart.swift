@@ -3,8 +3,15 @@ public struct MIMEPart: Sendable {
     public var headers: [Header]
     public var mediaType: MediaType
     /// The body with its transfer encoding removed (base64/quoted-printable decoded). For multiparts,
-    /// empty; for `message/rfc822`, the encapsulated message's bytes.
-    public var body: [UInt8]
+    /// empty; for `message/rfc822`, the encapsulated message's bytes. A file part parsed with
+    /// `ParseOptions.defersFileBodies` is decoded anew on every read: read it once.
+    public var body: [UInt8] {
+        get { storage.bytes }
+        set { storage = .decoded(newValue) }
+    }
+    /// The length of `body`, known without decoding a deferred body.
+    public var bodySize: Int { storage.count }
+    var storage: BodyStorage
     public var parts: [MIMEPart]
     /// File name from `Content-Disposition: ...; filename=` or, failing that, `Content-Type: ...; name=`.
     public var filename: String?
@@ -25,7 +32,7 @@ public struct MIMEPart: Sendable {
                 encapsulated: Message? = nil, filename: String? = nil, disposition: String? = nil) {
         self.headers = headers
         self.mediaType = mediaType
-        self.body = body
+        self.storage = .decoded(body)
         self.parts = parts
         self.filename = filename
         self.disposition = disposition
@@ -63,23 +70,66 @@ final class MessageBox: Sendable {
     init(_ message: Message) { self.message = message }
 }
 
+/// A part's body: decoded, or still encoded inside the message's bytes.
+enum BodyStorage: Sendable {
+    case decoded([UInt8])
+    /// Base64 (`isBase64`) or identity-encoded bytes, and the length they decode to.
+    case deferred(encoded: ArraySlice<UInt8>, isBase64: Bool, count: Int)
+
+    var bytes: [UInt8] {
+        switch self {
+        case .decoded(let bytes): bytes
+        case .deferred(let encoded, let isBase64, _):
+            isBase64 ? TransferEncoding.decodeBase64(encoded).bytes : Array(encoded)
+        }
+    }
+
+    var count: Int {
+        switch self {
+        case .decoded(let bytes): bytes.count
+        case .deferred(_, _, let count): count
+        }
+    }
+}
+
 /// A file carried by a message.
 public struct Attachment: Sendable, Hashable {
     public var filename: String?
     /// "type/subtype", lower case.
     public var contentType: String
-    public var data: [UInt8]
+    /// The file's bytes. Decoded on every read when the message was parsed with
+    /// `ParseOptions.defersFileBodies`: read it once.
+    public var data: [UInt8] {
+        get { storage.bytes }
+        set { storage = .decoded(newValue) }
+    }
+    var storage: BodyStorage
 
     public init(filename: String?, contentType: String, data: [UInt8]) {
-        self.filename = filename
-        self.contentType = contentType
-        self.data = data
+        self.init(filename: filename, contentType: contentType, storage: .decoded(data))
     }
 
-    public var size: Int { data.count }
+    init(filename: String?, contentType: String, storage: BodyStorage) {
+        self.filename = filename
+        self.contentType = contentType
+        self.storage = storage
+    }
 
-    /// SHA-256 of the data, lower-case hex; used to deduplicate and to name stored files.
+    /// The length of `data`, known without decoding it.
+    public var size: Int { storage.count }
+
+    /// SHA-256 of the data, lower-case hex: what `inspect` and `export` show to identify a file.
     public var sha256: String { Digest.sha256Hex(data) }
+
+    public static func == (a: Attachment, b: Attachment) -> Bool {
+        a.filename == b.filename && a.contentType == b.contentType && a.size == b.size && a.data == b.data
+    }
+
+    public func hash(into hasher: inout Hasher) {
+        hasher.combine(filename)
+        hasher.combine(contentType)
+        hasher.combine(data)
+    }
 }
 
 import Crypto

@@ -187,7 +187,7 @@ struct BodyExtractor {
             textParts.append(part)
             return
         }
-        attachments.append(Attachment(filename: part.filename, contentType: mt.essence, data: part.body))
+        attachments.append(Attachment(filename: part.filename, contentType: mt.essence, storage: part.storage))
     }
 
     /// A not-chosen alternative: its text is not the body, but files inside (e.g. inline images in a
@@ -202,7 +202,7 @@ struct BodyExtractor {
             if mt.subtype == "html" { alternativeHTML.append(part) }
             return
         }
-        attachments.append(Attachment(filename: part.filename, contentType: mt.essence, data: part.body))
+        attachments.append(Attachment(filename: part.filename, contentType: mt.essence, storage: part.storage))
     }
 
     static func isBodyText(_ part: MIMEPart) -> Bool {

@@ -116,6 +116,53 @@ enum TransferEncoding: Equatable {
         return (out, valid)
     }
 
+    /// How many bytes `decodeBase64(input)` returns, and its `valid`, without writing them:
+    /// the same walk over the input with the stores left out. A poll stores an attachment's
+    /// size but never its bytes (they stay inside the raw message), so it need not decode it.
+    static func decodedBase64Count(_ input: ArraySlice<UInt8>) -> (count: Int, valid: Bool) {
+        var valid = true
+        var o = 0
+        var n = 0
+        var sawPadding = false
+        input.withUnsafeBufferPointer { buf in
+            base64Values.withUnsafeBufferPointer { table in
+              base64Shifted.withUnsafeBufferPointer { shifted in
+                let count = buf.count
+                var i = 0
+                while i < count {
+                    if n == 0 && i + 4 <= count && !sawPadding {
+                        let v = shifted[Int(buf[i])] | shifted[256 + Int(buf[i + 1])]
+                            | shifted[512 + Int(buf[i + 2])] | shifted[768 + Int(buf[i + 3])]
+                        if v & 0xFF00_0000 == 0 { o += 3; i += 4; continue }
+                    }
+                    let ch = buf[i]
+                    i += 1
+                    if table[Int(ch)] == 0xFF {
+                        if ch == UInt8(ascii: "=") { sawPadding = true; continue }
+                        if ch == 10 || ch == 13 || ch == 32 || ch == 9 { continue }
+                        valid = false
+                        continue
+                    }
+                    if sawPadding {
+                        if n != 0 { valid = false; n = 0 }
+                        sawPadding = false
+                    }
+                    n += 1
+                    if n == 4 { o += 3; n = 0 }
+                }
+              }
+            }
+        }
+        switch n {
+        case 2: o += 1
+        case 3: o += 2
+        case 1: valid = false
+        default: break
+        }
+        if n != 0 && !sawPadding { valid = false }
+        return (o, valid)
+    }
+
     /// The decode table pre-shifted for each of the four positions of a group, with invalid
     /// characters marked in the top byte, so a clean group costs four loads and three ORs.
     static let base64Shifted: [UInt32] = {

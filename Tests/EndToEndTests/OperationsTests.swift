@@ -206,6 +206,9 @@ struct OperationsTests {
         #expect(parsed.contains { $0.text.contains("Vi ordnar vegetarisk mat.") })
         let withAttachment = try #require(parsed.first { !$0.attachments.isEmpty })
         #expect(withAttachment.attachments.first?.filename == "anmalan.txt")
+        // The file's hash and size in the summary are those of the file in the mbox.
+        let file = try #require(summary.messages.flatMap(\.attachments).first)
+        #expect(file.sha256 == withAttachment.attachments.first?.sha256 && file.size == withAttachment.attachments.first?.size)
         #expect(!parsed.contains { $0.text.contains("Inget med Karin") }, "someone else's mail is not exported")
 
         let thread = try kontakt.json(ExportSummary.self, "export", "--thread", "\(summary.conversations[0].id)", "--output", output)

@@ -18,6 +18,30 @@ import Testing
         #expect(TransferEncoding.decodeBase64(Array("".utf8)[...]).bytes.isEmpty)
     }
 
+    /// The poller stores an attachment's size from `decodedBase64Count` without decoding it, so
+    /// the count and the validity must be exactly what decoding gives, whatever the input.
+    @Test func base64CountMatchesDecodingOnCleanAndHostileInput() {
+        var rng = SplitMix64(seed: 11)
+        let pieces = Array("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/-_".utf8)
+            + Array("====\r\n\n \t!*é".utf8)
+        var inputs: [[UInt8]] = ["", "=", "QQ", "QQ=", "QQ==", "QUI", "QUJD", "QUJDR", "QQ==QUJD", "QUI=QQ==", "QUJD\r\nRA==\r\n", "Q!U!J!D"]
+            .map { Array($0.utf8) }
+        for n in [1, 2, 3, 57, 58, 1000, 100_000] {
+            let data = (0..<n).map { _ in UInt8.random(in: 0...255, using: &rng) }
+            inputs.append(TransferEncoding.encodeBase64Lines(data))
+        }
+        for _ in 0..<2_000 {
+            let length = Int.random(in: 0...200, using: &rng)
+            inputs.append((0..<length).map { _ in pieces[Int.random(in: 0..<pieces.count, using: &rng)] })
+        }
+        for input in inputs {
+            let decoded = TransferEncoding.decodeBase64(input[...])
+            let counted = TransferEncoding.decodedBase64Count(input[...])
+            #expect(counted.count == decoded.bytes.count && counted.valid == decoded.valid,
+                    "\(String(decoding: input.prefix(80), as: UTF8.self))")
+        }
+    }
+
     @Test func base64EncodeMatchesFoundation() {
         var rng = SplitMix64(seed: 7)
         for n in [0, 1, 2, 3, 56, 57, 58, 1000] {

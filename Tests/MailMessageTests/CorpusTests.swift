@@ -6,6 +6,30 @@ import Testing
 @Suite struct CorpusTests {
     /// Sanity: all corpus files parse without defects in strict mode, except the ones that are
     /// deliberately broken (listed with the defects they must report).
+    /// `defersFileBodies` (what the poller parses with) changes when file bodies are decoded,
+    /// never what the message says: over the whole corpus and a few hostile attachments, the
+    /// text, the attachments (names, types, sizes, bytes) and the defects are the same.
+    @Test func deferredFileBodiesGiveTheSameMessage() throws {
+        var samples = try Corpus.allNames().map { try Corpus.bytes($0) }
+        for encoding in ["base64", "BASE-64", "7bit", "x-uuencode", "quoted-printable"] {
+            samples.append(Array("""
+                From: a@example.se\r\nSubject: bilaga\r\nMIME-Version: 1.0\r\nContent-Type: multipart/mixed; boundary=b\r\n\r\n\
+                --b\r\nContent-Type: text/plain\r\n\r\nHej!\r\n--b\r\nContent-Type: application/pdf; name=x.pdf\r\n\
+                Content-Transfer-Encoding: \(encoding)\r\n\r\nJVBERi0xLjQK!!\r\nJVBER=i0xLjQK\r\n--b\r\n\
+                Content-Type: image/png\r\nContent-Transfer-Encoding: base64\r\n\r\niVBORw0KGgo\r\n--b--\r\n
+                """.utf8))
+        }
+        for bytes in samples {
+            let eager = try Message.parse(bytes, options: .lenient)
+            let deferred = try Message.parse(bytes, options: ParseOptions(defersFileBodies: true))
+            #expect(deferred.text == eager.text)
+            #expect(deferred.attachments == eager.attachments)
+            #expect(deferred.attachments.map(\.size) == eager.attachments.map(\.data.count))
+            #expect(deferred.attachments.map(\.sha256) == eager.attachments.map(\.sha256))
+            #expect(deferred.defects == eager.defects)
+        }
+    }
+
     @Test func strictModeAcceptsCleanMessagesAndRejectsBrokenOnes() throws {
         let broken: [String: Defect] = [
             "19-raw-8bit-headers.eml": .undeclared8BitHeader(name: "From"),

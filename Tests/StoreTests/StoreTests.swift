@@ -167,11 +167,18 @@ import Synchronization
                     INSERT INTO message(direction, contentHash, raw, size, receivedAt, state)
                     VALUES ('in', 'h', ?, ?, '2026-11-20 10:00:00', 'accepted')
                     """, arguments: [blob, blob.count])
+                // And an attachment row from when the store kept each file's hash.
+                try db.execute(sql: """
+                    INSERT INTO attachment(messageId, position, filename, contentType, size, sha256)
+                    VALUES (1, 0, 'program.pdf', 'application/pdf', 1234, 'ab12')
+                    """)
             }
         }
         let store = try Store(path: path)
         let message = try #require(try store.read { tx in try tx.messages(inState: .accepted).first })
         #expect(try store.read { tx in try tx.raw(of: message) } == blob)
-        #expect(try store.appliedMigrations().last == "4 raw messages in their own file")
+        let attachments = try store.read { tx in try tx.attachments(ofMessage: message.id!) }
+        #expect(attachments.map(\.filename) == ["program.pdf"] && attachments.map(\.size) == [1234])
+        #expect(try store.appliedMigrations().last == "5 attachments without a stored hash")
     }
 }

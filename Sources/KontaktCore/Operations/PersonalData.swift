@@ -1,5 +1,6 @@
 import Foundation
 import Logging
+import MailMessage
 import Store
 
 /// The JSON that accompanies an exported mbox: everything stored about a person (or in one
@@ -29,7 +30,8 @@ public struct ExportSummary: Codable, Sendable {
         public var filename: String?
         public var contentType: String
         public var size: Int
-        public var sha256: String
+        /// Of the decoded file; nil when the raw message is no longer kept.
+        public var sha256: String?
     }
     public struct Message: Codable, Sendable {
         public var id: Int64
@@ -173,10 +175,13 @@ public struct PersonalData {
                 var messages: [ExportSummary.Message] = []
                 var exportedIDs = Set<String>()
                 for m in try tx.messages(ids: selection.messages) {
-                    let attachments = try tx.attachments(ofMessage: m.id!).map {
-                        ExportSummary.Attachment(filename: $0.filename, contentType: $0.contentType, size: $0.size, sha256: $0.sha256)
-                    }
                     let raw = try tx.raw(of: m)
+                    // The store keeps no file hashes (migration 5): they come from the message itself.
+                    let files = raw.flatMap { try? Message.parse([UInt8]($0), options: .lenient) }?.attachments ?? []
+                    let attachments = try tx.attachments(ofMessage: m.id!).map { a in
+                        ExportSummary.Attachment(filename: a.filename, contentType: a.contentType, size: a.size,
+                                                 sha256: a.position < files.count ? files[a.position].sha256 : nil)
+                    }
                     if let raw {
                         mbox += Mbox.entry([UInt8](raw), sender: m.direction == .inbound ? m.fromAddress : "kontakt",
                                            date: m.receivedAt)

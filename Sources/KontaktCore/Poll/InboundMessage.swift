@@ -72,7 +72,9 @@ extension Ingestor {
     func prepared(_ raw: [UInt8]) -> (inbound: InboundMessage, message: Message?) {
         var record = MessageRecord(direction: .inbound, contentHash: Ingestor.contentHash(raw), size: raw.count,
                                    receivedAt: Date(timeIntervalSince1970: 0), state: .accepted)
-        guard let message = try? Message.parse(raw, options: .lenient) else {
+        // Attachments stay encoded: only their sizes are stored, and decoding them would be
+        // most of the parse.
+        guard let message = try? Message.parse(raw, options: ParseOptions(defersFileBodies: true)) else {
             // Lenient parsing records defects instead of throwing; should that promise ever
             // break, the message is kept raw and quarantined rather than lost.
             let reason = "the parser gave up on this message"
@@ -142,7 +144,7 @@ extension Ingestor {
     static func attachmentRecords(_ message: Message) -> [AttachmentRecord] {
         message.attachments.enumerated().map { index, a in
             AttachmentRecord(messageId: 0, position: index, filename: a.filename, contentType: a.contentType,
-                             size: a.size, sha256: a.sha256)
+                             size: a.size)
         }
     }
 }

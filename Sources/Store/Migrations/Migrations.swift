@@ -10,6 +10,7 @@ enum Migrations {
         migrator.registerMigration("2 retention bookkeeping", migrate: createV2Operations)
         migrator.registerMigration("3 send: handover and deferral times", migrate: createV3Send)
         migrator.registerMigration("4 raw messages in their own file") { db in try createV4RawFile(db, raw: raw) }
+        migrator.registerMigration("5 attachments without a stored hash", migrate: createV5AttachmentHash)
         return migrator
     }
 }

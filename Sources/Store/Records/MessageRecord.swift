@@ -81,16 +81,15 @@ public struct AttachmentRecord: Codable, Sendable, FetchableRecord, MutablePersi
     public var position: Int
     public var filename: String?
     public var contentType: String
+    /// Decoded size in bytes.
     public var size: Int
-    public var sha256: String
 
-    public init(messageId: Int64, position: Int, filename: String?, contentType: String, size: Int, sha256: String) {
+    public init(messageId: Int64, position: Int, filename: String?, contentType: String, size: Int) {
         self.messageId = messageId
         self.position = position
         self.filename = filename
         self.contentType = contentType
         self.size = size
-        self.sha256 = sha256
     }
 
     public mutating func didInsert(_ inserted: InsertionSuccess) { id = inserted.rowID }
