@@ -23,7 +23,8 @@ struct PollerTests {
     }
 
     @Test func aThousandMessagesInOnePollEachStoredOnce() throws {
-        let kontakt = try KontaktInstance(stack: stack)
+        // Rounds of after-fetch actions during the poll too, not only at its end (the default).
+        let kontakt = try KontaktInstance(stack: stack, imapOverrides: ["batch_size = 100"])
         try stack.append(messages(1000, to: kontakt.address), user: kontakt.address)
         let result = try kontakt.run("poll", "--json")
         #expect(result.status == 0, "\(result.stderr)")

@@ -32,6 +32,18 @@ import Testing
         #expect(try parsed(50) == 4)
     }
 
+    /// After-fetch actions come at the end of a folder unless `batch_size` asks for rounds.
+    @Test func batchSizeDefaultsToTheEndAndStaysWithinOneToTenThousand() throws {
+        #expect(try Fixtures.config().imap.batchSize == 10_000)
+        func parsed(_ n: Int) throws -> Int {
+            try KontaktConfig.parse("[imap]\nurl = \"imaps://h/INBOX\"\nusername = \"u\"\nbatch_size = \(n)\n[identity]\naddress = \"a@b.se\"\n",
+                                    file: "k.toml").imap.batchSize
+        }
+        #expect(try parsed(100) == 100)
+        #expect(try parsed(0) == 1)
+        #expect(try parsed(1_000_000) == 10_000)
+    }
+
     @Test func aMissingKeyIsNamed() {
         #expect(throws: ConfigError.self) { try KontaktConfig.parse("[imap]\nurl = \"imaps://h/INBOX\"\n", file: "k.toml") }
         do {

@@ -20,7 +20,13 @@ public struct KontaktConfig: Sendable {
         public var fetchMode: FetchMode = .single
         /// IMAP sessions fetching side by side in "single" mode (the first also does everything else).
         public var fetchConnections: Int = 2
-        public var batchSize: Int = 50
+        /// Committed messages between two rounds of after-fetch actions within a poll; whatever
+        /// is owed is also carried out at the start and the end of each folder, so by default
+        /// the actions come at the end. Each round switches the first session's folder to
+        /// read-write and back, and a Maildir server (Dovecot) rescans the whole folder at each
+        /// switch while files are being renamed: at 50, Dovecot's imap process spent half again
+        /// as much CPU on a 10,000-message first poll as at 10,000 (BENCHMARKS.md "## Fetching").
+        public var batchSize: Int = 10_000
     }
 
     /// What the poller does on the server once a message is safely stored.
@@ -144,7 +150,7 @@ public struct KontaktConfig: Sendable {
             imap.fetchMode = v
         }
         if let n = try r.int("imap", "fetch_connections") { imap.fetchConnections = max(1, min(n, 4)) }
-        if let n = try r.int("imap", "batch_size") { imap.batchSize = max(1, min(n, 500)) }
+        if let n = try r.int("imap", "batch_size") { imap.batchSize = max(1, min(n, 10_000)) }
 
         var smtp: SMTP?
         if let url = try r.string("smtp", "url") {
