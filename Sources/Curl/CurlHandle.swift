@@ -78,6 +78,9 @@ public struct CurlRequest {
     public var freshConnection = false
     /// Keep the server's certificate (PEM) from the TLS handshake, if this transfer makes one.
     public var collectServerCertificate = false
+    /// The body's expected length (an IMAP message's RFC822.SIZE), so it is received into one
+    /// buffer of that size instead of one grown by copying; capped, since servers can be wrong.
+    public var expectedBodySize: Int?
 
     public init(url: String, connection: CurlConnection) {
         self.url = url
@@ -296,6 +299,9 @@ private final class TransferContext {
     init(request: CurlRequest) {
         bodySink = request.bodySink
         upload = request.upload
+        if let expected = request.expectedBodySize, expected > 0, request.bodySink == nil {
+            body.reserveCapacity(min(expected, 32 * 1024 * 1024))
+        }
     }
 
     static func from(_ pointer: UnsafeMutableRawPointer?) -> TransferContext {

@@ -65,9 +65,10 @@ public final class IMAPClient: @unchecked Sendable {
         return connection.url + "/" + mailbox.urlPath
     }
 
-    private func run(_ url: String, _ command: String?) throws(IMAPError) -> CurlResponse {
+    private func run(_ url: String, _ command: String?, expectedBodySize: Int? = nil) throws(IMAPError) -> CurlResponse {
         var request = CurlRequest(url: url, connection: connection)
         request.customRequest = command
+        request.expectedBodySize = expectedBodySize
         request.freshConnection = connectionSuspect
         request.collectServerCertificate = serverCertificatePEM == nil
         // A fresh connection starts with nothing selected, and a command on another mailbox makes
@@ -180,14 +181,16 @@ public final class IMAPClient: @unchecked Sendable {
     /// unstored. So the mailbox is re-opened read-only with EXAMINE first (a custom command on the
     /// mailbox libcurl has selected itself, so libcurl keeps fetching without a new SELECT), and
     /// the after-fetch action sets `\Seen` in sets of UIDs instead.
-    public func fetch(uid: UInt32, in mailbox: MailboxName, uidValidity: UInt32, section: String? = nil) throws(IMAPError) -> [UInt8] {
+    /// `expectedSize` (the message's RFC822.SIZE, when known) only sizes the receive buffer.
+    public func fetch(uid: UInt32, in mailbox: MailboxName, uidValidity: UInt32, section: String? = nil,
+                      expectedSize: Int? = nil) throws(IMAPError) -> [UInt8] {
         if examined != mailbox {
             _ = try run(url(mailbox), "EXAMINE \(mailbox.quotedForCommand)")
             examined = mailbox
         }
         var u = url(mailbox) + ";UIDVALIDITY=\(uidValidity)/;UID=\(uid)"
         if let section { u += "/;SECTION=\(section)" }
-        return try run(u, nil).body
+        return try run(u, nil, expectedBodySize: section == nil ? expectedSize : nil).body
     }
 
     /// Many messages in one round trip through a custom `UID FETCH`. Returns the bodies it could

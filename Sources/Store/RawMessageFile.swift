@@ -88,7 +88,14 @@ final class RawMessageFile: @unchecked Sendable {
             var keys: [Int64] = []
             keys.reserveCapacity(blobs.count)
             for blob in blobs {
-                try statement.execute(arguments: [now.timeIntervalSince1970, Data(blob)])
+                try blob.withUnsafeBytes { buffer in
+                    // Bound without copying the message into a Data first: SQLite copies the
+                    // bytes itself (GRDB binds blobs SQLITE_TRANSIENT) before `execute` returns.
+                    let bytes = buffer.baseAddress.map {
+                        Data(bytesNoCopy: UnsafeMutableRawPointer(mutating: $0), count: buffer.count, deallocator: .none)
+                    } ?? Data()
+                    try statement.execute(arguments: [now.timeIntervalSince1970, bytes])
+                }
                 keys.append(db.lastInsertedRowID)
             }
             return keys

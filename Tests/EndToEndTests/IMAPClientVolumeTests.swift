@@ -46,9 +46,15 @@ struct IMAPClientFlagTests {
         let status = try imap.status(inbox)
         #expect(try imap.unseenCount(inbox) == 3)
         let uids = try imap.uids(in: inbox, from: 1, below: status.uidNext)
+        let sizes = try imap.sizes(in: inbox, uids: uids)
         for uid in uids {
             let body = try imap.fetch(uid: uid, in: inbox, uidValidity: status.uidValidity)
             #expect(String(decoding: body, as: UTF8.self).contains("Hej "))
+            #expect(body.count == sizes[uid], "the body is the literal RFC822.SIZE announced")
+            // The expected size only sizes the buffer: a wrong one changes nothing.
+            for expected in [1, body.count, 40 * 1024 * 1024] {
+                #expect(try imap.fetch(uid: uid, in: inbox, uidValidity: status.uidValidity, expectedSize: expected) == body)
+            }
         }
         #expect(try imap.unseenCount(inbox) == 3, "fetching sets no \\Seen")
         // The read-only mailbox is re-opened writable for STORE …

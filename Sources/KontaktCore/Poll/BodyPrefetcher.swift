@@ -37,6 +37,8 @@ final class BodyPrefetcher: @unchecked Sendable {
         var uidValidity: UInt32
         /// Oversize messages: only their header block is fetched.
         var headerOnly: Set<UInt32>
+        /// RFC822.SIZE by UID, to receive each body into a buffer of its size.
+        var sizes: [UInt32: Int] = [:]
         var batchMode: Bool
         /// `fetch_mode = "batch"`: groups fetched with one custom UID FETCH each, when the
         /// fetch reaches their first message.
@@ -295,7 +297,7 @@ final class BodyPrefetcher: @unchecked Sendable {
         if let prefetched, !headerOnly { return .success(prefetched) }
         do {
             return .success(try client.fetch(uid: uid, in: plan.folder, uidValidity: plan.uidValidity,
-                                           section: headerOnly ? "HEADER" : nil))
+                                           section: headerOnly ? "HEADER" : nil, expectedSize: plan.sizes[uid]))
         } catch {
             if error.kind == .notFound { return .success(nil) }
             return .failure(error)

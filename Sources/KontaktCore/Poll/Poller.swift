@@ -150,7 +150,7 @@ public final class Poller {
         let groups = config.imap.fetchMode == .batch
             ? Poller.batchGroups(uids.filter { !oversize.contains($0) }, sizes: sizes) : []
         let plan = BodyPrefetcher.Plan(uids: uids, folder: folder, uidValidity: status.uidValidity, headerOnly: oversize,
-                                       batchMode: config.imap.fetchMode == .batch, batchGroups: groups)
+                                       sizes: sizes, batchMode: config.imap.fetchMode == .batch, batchGroups: groups)
         let prefetcher = BodyPrefetcher(
             imap: imap, extraFetchers: uids.count > 1 ? extraFetchers() : [], plan: plan, logger: logger,
             prepare: { [ingestor] raw in ingestor.prepare(raw) },
