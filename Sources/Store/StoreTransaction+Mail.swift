@@ -55,11 +55,11 @@ extension StoreTransaction {
             // message without its bytes; it is fetched again next run.
             throw StoreError.conflict("the raw bytes of a message (key \(key)) vanished before it was stored")
         }
-        try record.insert(db)
+        try insertRow(&record)
         let id = record.id!
         for var attachment in attachments {
             attachment.messageId = id
-            try attachment.insert(db)
+            try insertRow(&attachment)
         }
         try indexForSearch(record)
         return record
@@ -89,7 +89,7 @@ extension StoreTransaction {
         try db.execute(sql: "DELETE FROM attachment WHERE messageId = ?", arguments: [messageId])
         for var attachment in attachments {
             attachment.messageId = messageId
-            try attachment.insert(db)
+            try insertRow(&attachment)
         }
     }
 
@@ -118,7 +118,7 @@ extension StoreTransaction {
 
     public func addServerAction(_ action: ServerActionRecord) throws {
         var a = action
-        try a.insert(db, onConflict: .ignore)
+        try insertRow(&a, orIgnore: true)
     }
 
     public func pendingServerActions(mailbox: String) throws -> [ServerActionRecord] {

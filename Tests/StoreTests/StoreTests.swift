@@ -45,6 +45,59 @@ import Synchronization
         }
     }
 
+    /// The rows a poll writes are inserted with hand-written column lists (`HandInsertedRecord`):
+    /// every column of the table is in them, and every field comes back as it went in.
+    @Test func handInsertedRowsNameEveryColumnAndReadBackWhole() throws {
+        let store = try Store()
+        func columns(_ table: String) throws -> Set<String> {
+            try store.read { tx in Set(try String.fetchAll(tx.db, sql: "SELECT name FROM pragma_table_info(?)", arguments: [table])) }
+        }
+        /// The columns GRDB would write for `record` (every optional set, so none is left out).
+        func fields<R: Encodable>(_ record: R) throws -> Set<String> {
+            let object = try JSONSerialization.jsonObject(with: JSONEncoder().encode(record)) as? [String: Any]
+            return Set(object?.keys.map { $0 } ?? [])
+        }
+        let when = Date(timeIntervalSince1970: 1_796_000_000.25)
+        var message = MessageRecord(direction: .outbound, contentHash: "c0ffee", size: 4321, receivedAt: when, state: .robot)
+        let box = try store.write { tx in try tx.mailbox(named: "INBOX") }
+        message.mailboxId = box.id; message.uidValidity = 7; message.uid = 42; message.messageID = "<a@b.se>"
+        message.subject = "Ämne"; message.fromAddress = "a@b.se"; message.fromName = "Åsa"; message.toAddresses = "[\"c@d.se\"]"
+        message.ccAddresses = "[\"e@f.se\"]"; message.replyTo = "g@h.se"; message.sentAt = when.addingTimeInterval(-60)
+        message.inReplyTo = "<x@y.se>"; message.referencesList = "<w@y.se> <x@y.se>"; message.text = "Hej"; message.newText = "Hej!"
+        message.robotKind = "autoReply"; message.robotDetail = "Auto-Submitted"; message.defects = "[\"d\"]"; message.isBacklog = true
+        var everyField = message
+        everyField.id = 1; everyField.conversationId = 1; everyField.rawKey = 1; everyField.outboxId = 1
+        var everyAction = ServerActionRecord(mailboxName: "INBOX", uidValidity: 7, uid: 42, action: .move, target: "Klart", createdAt: when)
+        everyAction.id = 1; everyAction.lastError = "e"
+        var everyAttachment = AttachmentRecord(messageId: 1, position: 0, filename: "a.pdf", contentType: "application/pdf", size: 9)
+        everyAttachment.id = 1
+        #expect(try fields(everyField) == Set(MessageRecord.insertColumns + ["id"]))
+        #expect(try fields(everyAttachment) == Set(AttachmentRecord.insertColumns + ["id"]))
+        #expect(try fields(everyAction) == Set(ServerActionRecord.insertColumns + ["id"]))
+        #expect(try columns("message").isSuperset(of: MessageRecord.insertColumns))
+        #expect(try columns("attachment").isSuperset(of: AttachmentRecord.insertColumns))
+        #expect(try columns("serverAction").isSuperset(of: ServerActionRecord.insertColumns))
+        let stored = try store.write { tx in
+            try tx.insert(message, raw: Array("Subject: Ämne\r\n\r\nHej\r\n".utf8),
+                          attachments: [AttachmentRecord(messageId: 0, position: 0, filename: "a.pdf", contentType: "application/pdf", size: 9)])
+        }
+        let fetched = try #require(try store.read { tx in try tx.message(id: stored.id!) })
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = .sortedKeys
+        #expect(try encoder.encode(fetched) == encoder.encode(stored))
+        #expect(fetched.rawKey != nil && fetched.isBacklog && fetched.state == .robot && fetched.sentAt == message.sentAt)
+        let attachments = try store.read { tx in try tx.attachments(ofMessage: stored.id!) }
+        #expect(attachments.map(\.filename) == ["a.pdf"] && attachments.map(\.size) == [9] && attachments[0].messageId == stored.id)
+
+        // A server action owed twice is recorded once.
+        let action = ServerActionRecord(mailboxName: "INBOX", uidValidity: 7, uid: 42, action: .move, target: "Klart", createdAt: when)
+        try store.write { tx in try tx.addServerAction(action); try tx.addServerAction(action) }
+        let pending = try store.read { tx in try tx.pendingServerActions(mailbox: "INBOX") }
+        #expect(pending.count == 1)
+        #expect(pending.first.map { ($0.uid, $0.action, $0.target, $0.createdAt, $0.attempts) } ?? (0, .flag, nil, .distantPast, -1)
+                == (42, .move, "Klart", when, 0))
+    }
+
     @Test func theSameServerMessageCannotBeStoredTwice() throws {
         let store = try Store()
         try store.write { tx in
