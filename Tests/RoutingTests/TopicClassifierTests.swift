@@ -11,6 +11,25 @@ import Testing
         .init(text: "Bygglov för garage, hur lång tid tar det", label: "ovrigt"),
     ]
 
+    /// Classifying looks up only the features the model knows (`knownFeatures`); that must be
+    /// exactly all features filtered to the known ones, for held-out mail, training texts and
+    /// subjects, or scores would change.
+    @Test func knownFeaturesAreAllFeaturesTheModelHasCountsFor() throws {
+        let examples = try Fixtures.trainingExamples()
+        let classifier = TopicClassifier(examples: examples)
+        let vocabulary = Set(examples.flatMap { classifier.features(subject: "", text: $0.text).keys })
+        var checked = 0
+        for mail in try Fixtures.heldOut() {
+            for (subject, text) in [(mail.subject, mail.body), ("", mail.subject + " " + mail.body), (mail.body, "")] {
+                let words = Tokenizer.words(text)
+                let all = classifier.features(subject: subject, textWords: words).filter { vocabulary.contains($0.key) }
+                #expect(classifier.knownFeatures(subject: subject, textWords: words) == all, "\(mail.file)")
+                checked += all.count
+            }
+        }
+        #expect(checked > 1_000, "the held-out mail shares many features with the training set")
+    }
+
     @Test func classifiesAndExplains() {
         let classifier = TopicClassifier(examples: Self.small)
         let result = classifier.classify(subject: "Presentationen", text: "Hej, kan ni skicka bilderna från dagen?", threshold: 0)
