@@ -28,7 +28,9 @@ import Testing
             .map { Array($0.utf8) }
         for n in [1, 2, 3, 57, 58, 1000, 100_000] {
             let data = (0..<n).map { _ in UInt8.random(in: 0...255, using: &rng) }
-            inputs.append(TransferEncoding.encodeBase64Lines(data))
+            let encoded = TransferEncoding.encodeBase64Lines(data)
+            #expect(TransferEncoding.decodeBase64(encoded[...]) == (data, true))
+            inputs.append(encoded)
         }
         for _ in 0..<2_000 {
             let length = Int.random(in: 0...200, using: &rng)
