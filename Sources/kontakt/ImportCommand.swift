@@ -42,8 +42,8 @@ struct ImportCommand: ParsableCommand {
                       + "duplicates \(summary.duplicates), quarantined \(summary.quarantined), robots \(summary.robots)")
             }
             if !summary.unreadable.isEmpty {
-                throw Failure("\(summary.unreadable.count) of \(paths.count) sources could not be read: "
-                              + summary.unreadable.joined(separator: ", "))
+                throw Failure("could not read \(summary.unreadable.joined(separator: ", ")); the rest was imported "
+                              + "(importing again skips what is stored)")
             }
         }
     }

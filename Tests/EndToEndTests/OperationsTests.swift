@@ -145,7 +145,12 @@ struct OperationsTests {
         try lf.write(toFile: maildir + "/cur/1790000000.M1P1.host:2,S", atomically: true, encoding: .utf8)
         try String(decoding: inquiry(from: "eva.lund@example.org", subject: "Anmälan", body: "Jag vill anmäla mig."), as: UTF8.self)
             .write(toFile: maildir + "/new/1790000100.M2P1.host", atomically: true, encoding: .utf8)
-        let fromMaildir = try kontakt.json(ImportSummary.self, "import", maildir)
+        // And an entry that cannot be read as a message: it is named, the rest is imported.
+        try FileManager.default.createDirectory(atPath: maildir + "/new/1790000200.M3P1.host", withIntermediateDirectories: true)
+        let result = try kontakt.run("import", maildir, "--json")
+        #expect(result.status == 1)
+        #expect(result.stderr.contains("1790000200.M3P1.host") && result.stderr.contains("the rest was imported"), "\(result.stderr)")
+        let fromMaildir = try JSONDecoder().decode(ImportSummary.self, from: Data(result.stdout.utf8))
         #expect(fromMaildir.messages == 2)
         #expect(fromMaildir.stored == 1)
         #expect(fromMaildir.duplicates == 1)

@@ -34,9 +34,34 @@ public struct MailImporter {
     }
 
     /// One message to import, with the time it was delivered when the source says so.
+    ///
+    /// A Maildir or folder of .eml files is listed first and each file read only when its
+    /// commit group comes, so importing 10,000 messages holds 32 of them in memory, not all.
     public struct Item: Sendable {
-        public var raw: [UInt8]
+        enum Source: Sendable {
+            case bytes([UInt8])
+            case file(String)
+        }
+        let source: Source
         public var deliveredAt: Date?
+
+        init(raw: [UInt8], deliveredAt: Date?) {
+            source = .bytes(raw)
+            self.deliveredAt = deliveredAt
+        }
+
+        init(file: String, deliveredAt: Date?) {
+            source = .file(file)
+            self.deliveredAt = deliveredAt
+        }
+
+        /// The message's bytes with CRLF line ends.
+        public func raw() throws(KontaktError) -> [UInt8] {
+            switch source {
+            case .bytes(let bytes): bytes
+            case .file(let path): MailImporter.crlf(try MailImporter.readFile(path))
+            }
+        }
     }
 
     public func run(paths: [String], now: @Sendable () -> Date = { Date() }) throws(KontaktError) -> ImportSummary {
@@ -54,10 +79,21 @@ public struct MailImporter {
             // In groups, as the poller commits: one durable commit of the group's bytes, then one
             // transaction for its rows (a commit per message was two fsyncs per message).
             for start in stride(from: 0, to: items.count, by: Poller.commitGroupMessages) {
-                let group = items[start..<min(start + Poller.commitGroupMessages, items.count)]
+                var group: [Item] = []
+                var raws: [[UInt8]] = []
+                for item in items[start..<min(start + Poller.commitGroupMessages, items.count)] {
+                    do {
+                        raws.append(try item.raw())
+                        group.append(item)
+                    } catch {
+                        // One unreadable file in a folder does not stop the rest of it.
+                        logger.error("cannot read a message to import", metadata: ["error": "\(error.description)"])
+                        if case .file(let file) = item.source { summary.unreadable.append(file) }
+                    }
+                }
                 let outcomes: [IngestOutcome]
                 do {
-                    let prepared = try ingestor.storingRaw(group.map { ingestor.prepare($0.raw) }, in: store, at: now())
+                    let prepared = try ingestor.storingRaw(raws.map { ingestor.prepare($0) }, in: store, at: now())
                     outcomes = try store.write { tx in
                         try zip(group, prepared).map { item, message in
                             let received = item.deliveredAt ?? message.record.sentAt ?? now()
@@ -105,9 +141,7 @@ public struct MailImporter {
             guard !names.isEmpty else {
                 throw KontaktError.invalid("\(path): a folder that is neither a Maildir (cur/, new/) nor holds .eml files")
             }
-            return try names.map { name throws(KontaktError) -> Item in
-                Item(raw: crlf(try readFile((path as NSString).appendingPathComponent(name))), deliveredAt: nil)
-            }
+            return names.map { Item(file: (path as NSString).appendingPathComponent($0), deliveredAt: nil) }
         }
         let bytes = try readFile(path)
         if bytes.starts(with: Array("From ".utf8)) {
@@ -119,9 +153,9 @@ public struct MailImporter {
     /// A Maildir subfolder's messages, oldest first (names start with the delivery time).
     static func maildirItems(_ directory: String) throws(KontaktError) -> [Item] {
         guard let names = try? FileManager.default.contentsOfDirectory(atPath: directory) else { return [] }
-        return try names.filter { !$0.hasPrefix(".") }.sorted(by: maildirOrder).map { name throws(KontaktError) -> Item in
+        return names.filter { !$0.hasPrefix(".") }.sorted(by: maildirOrder).map { name in
             let seconds = name.split(separator: ".").first.flatMap { TimeInterval(String($0)) }
-            return Item(raw: crlf(try readFile((directory as NSString).appendingPathComponent(name))),
+            return Item(file: (directory as NSString).appendingPathComponent(name),
                         deliveredAt: seconds.map { Date(timeIntervalSince1970: $0) })
         }
     }
