@@ -13,8 +13,9 @@ struct PollCommand: ParsableCommand {
             cannot be reached or another poll is running (cron simply tries again), 1 on other errors.
             Every message is committed to the store (its raw bytes to kontakt.raw.sqlite beside it)
             before the server is touched, then marked \\Seen and moved to [imap] processed_folder
-            (or only marked, with after_fetch = "leave"); fetching itself changes no flags, and
-            nothing is deleted.
+            (or only marked, with after_fetch = "leave") at the end of each folder; fetching itself
+            changes no flags, and nothing is deleted. A message that cannot be parsed is stored and
+            quarantined (`kontakt queue --quarantine`), and the poll goes on.
 
             Examples:
               kontakt poll
