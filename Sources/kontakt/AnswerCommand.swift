@@ -8,8 +8,7 @@ struct AnswerCommand: ParsableCommand {
         commandName: "answer",
         abstract: "Work through the queue one conversation at a time, with single keys.",
         discussion: """
-            Each open conversation is shown (oldest first, topic by topic) with the reply its
-            topic's template proposes. Then one key:
+            Each open conversation is shown (oldest first, topic by topic) with the reply its topic's template proposes. Then one key:
               r  queue the proposed reply          e  edit it in $EDITOR, then queue
               t  route to another topic            c  close (no reply)
               n  add an internal note              s  skip for now

@@ -8,21 +8,11 @@ struct CampaignCreateCommand: ParsableCommand {
         commandName: "create",
         abstract: "Check a recipient list, template and attachments, and store them as a campaign (nothing is sent).",
         discussion: """
-            The CSV needs a header row with at least `email` and `name`; every other column is a
-            template variable ({{enkat_lank}} for a column enkat_lank). Comma, semicolon (Excel
-            with Swedish settings) and tab separators are recognised from the header line;
-            quoted fields may hold separators and line breaks; UTF-8 with or without BOM.
-            Besides the columns, templates may use {{signature}}, {{sender_name}},
-            {{sender_address}} and {{email}}.
+            The CSV needs a header row with at least `email` and `name`; every other column is a template variable ({{enkat_lank}} for a column enkat_lank). Comma, semicolon (Excel with Swedish settings) and tab separators are recognised from the header line; quoted fields may hold separators and line breaks; UTF-8 with or without BOM. Besides the columns, templates may use {{signature}}, {{sender_name}}, {{sender_address}} and {{email}}.
 
-            Everything is checked before anything is stored, and every problem is reported with
-            its file and line: invalid or duplicate addresses (duplicates ignore case), missing
-            columns, empty values the template needs, unknown template variables, attachments
-            that are missing or unreadable. The attachments' SHA-256 and size are recorded now;
-            `campaign send` refuses to send a file that changed since.
+            Everything is checked before anything is stored, and every problem is reported with its file and line: invalid or duplicate addresses (duplicates ignore case), missing columns, empty values the template needs, unknown template variables, attachments that are missing or unreadable. The attachments' SHA-256 and size are recorded now; `campaign send` refuses to send a file that changed since.
 
-            Warnings (not errors): the total size (recipients × attachments) and, when the config
-            names them, how long [smtp] messages_per_minute and messages_per_day make the send.
+            Warnings (not errors): the total size (recipients × attachments) and, when the config names them, how long [smtp] messages_per_minute and messages_per_day make the send.
 
             Examples:
               kontakt campaign create material --recipients etc/chefer.csv --template materialutskick \\

@@ -8,10 +8,7 @@ struct CampaignRetryCommand: ParsableCommand {
         commandName: "retry",
         abstract: "Queue a campaign's failed and deferred recipients again (sent by the next `campaign send`).",
         discussion: """
-            Use it after fixing what `campaign status` reported (a full mailbox, a server that was
-            refusing, an attachment put back). Bounced recipients are not retried: their address
-            does not accept mail. Unconfirmed copies are not retried either (they were almost
-            certainly delivered); `kontakt retry ID` resends one by its outbox id.
+            Use it after fixing what `campaign status` reported (a full mailbox, a server that was refusing, an attachment put back). Bounced recipients are not retried: their address does not accept mail. Unconfirmed copies are not retried either (they were almost certainly delivered); `kontakt retry ID` resends one by its outbox id.
 
             Examples:
               kontakt campaign retry material && kontakt campaign send material

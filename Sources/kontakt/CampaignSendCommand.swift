@@ -8,20 +8,13 @@ struct CampaignSendCommand: ParsableCommand {
         commandName: "send",
         abstract: "Send a campaign: one personal message per recipient, over one SMTP connection.",
         discussion: """
-            Each recipient gets their own message (To: them alone; never a long Bcc) with a
-            Message-ID carrying their token, so a bounce or a reply finds them later. A recipient
-            is `sent` only when the server has accepted their message.
+            Each recipient gets their own message (To: them alone; never a long Bcc) with a Message-ID carrying their token, so a bounce or a reply finds them later. A recipient is `sent` only when the server has accepted their message.
 
-            Safe to stop and run again: Ctrl-C (the message in flight finishes), kill -9, or the
-            server going away — the next `campaign send` sends the rest, nobody gets two copies
-            and nobody is skipped. Copies the server deferred are retried by cron's `kontakt send`
-            (or `campaign retry`).
+            Safe to stop and run again: Ctrl-C (the message in flight finishes), kill -9, or the server going away — the next `campaign send` sends the rest, nobody gets two copies and nobody is skipped. Copies the server deferred are retried by cron's `kontakt send` (or `campaign retry`).
 
-            The pace is --rate, never above [smtp] messages_per_minute; the run stops at
-            [smtp] messages_per_day. On a terminal it shows progress (count, rate, time left).
+            The pace is --rate, never above [smtp] messages_per_minute; the run stops at [smtp] messages_per_day. On a terminal it shows progress (count, rate, time left).
 
-            Exit status: 0 when every recipient is sent; 1 when any failed (see `campaign status`);
-            75 when some wait (deferred, daily limit, server unreachable, interrupted).
+            Exit status: 0 when every recipient is sent; 1 when any failed (see `campaign status`); 75 when some wait (deferred, daily limit, server unreachable, interrupted).
 
             Examples:
               kontakt campaign send material

@@ -8,11 +8,7 @@ struct CampaignStatusCommand: ParsableCommand {
         commandName: "status",
         abstract: "Totals and every recipient's state (queued, sent, deferred, failed, bounced) with the server's answer.",
         discussion: """
-            `sent` means the server accepted the message; `deferred` that it answered "later"
-            (the outbox tries again with backoff); `failed` that it refused for good; `bounced`
-            that it was accepted but a bounce came back afterwards (read by `kontakt poll`),
-            with the reason from the bounce. A copy marked "unconfirmed" was sent by a run that
-            died before the server's answer: almost certainly delivered.
+            `sent` means the server accepted the message; `deferred` that it answered "later" (the outbox tries again with backoff); `failed` that it refused for good; `bounced` that it was accepted but a bounce came back afterwards (read by `kontakt poll`), with the reason from the bounce. A copy marked "unconfirmed" was sent by a run that died before the server's answer: almost certainly delivered.
 
             Examples:
               kontakt campaign status material

@@ -7,8 +7,7 @@ struct CheckCommand: ParsableCommand {
         commandName: "check",
         abstract: "Connect to the IMAP and SMTP servers and report step by step what works.",
         discussion: """
-            Steps: dns, tcp, tls, certificate, auth, mailbox. The first failing step is named with
-            what to do about it, and the exit status is non-zero.
+            Steps: dns, tcp, tls, certificate, auth, mailbox. The first failing step is named with what to do about it, and the exit status is non-zero.
 
             Examples:
               kontakt check

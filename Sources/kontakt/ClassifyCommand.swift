@@ -7,12 +7,9 @@ struct ClassifyCommand: ParsableCommand {
         commandName: "classify",
         abstract: "Show which topic a mail would get, how sure the classifier is, and the words that decided it.",
         discussion: """
-            The mail is read as the poller reads it (the full parser, subject plus new text), and the
-            classifier is trained on etc/training plus every `kontakt route` correction in the store.
+            The mail is read as the poller reads it (the full parser, subject plus new text), and the classifier is trained on etc/training plus every `kontakt route` correction in the store.
 
-            --evaluate DIR scores the classifier on DIR/*.eml against DIR/labels.tsv (file<TAB>label,
-            further columns ignored): accuracy, macro-F1, per-label precision/recall/F1/support and the
-            share left in osorterad, at [routing] threshold (or --threshold), plus a threshold sweep.
+            --evaluate DIR scores the classifier on DIR/*.eml against DIR/labels.tsv (file<TAB>label, further columns ignored): accuracy, macro-F1, per-label precision/recall/F1/support and the share left in osorterad, at [routing] threshold (or --threshold), plus a threshold sweep.
 
             Examples:
               kontakt classify fraga.eml

@@ -8,13 +8,9 @@ struct ExportCommand: ParsableCommand {
         commandName: "export",
         abstract: "Export everything stored about one person, or one conversation, as mbox + JSON.",
         discussion: """
-            --address answers a GDPR access request: every conversation the person started or took part
-            in, every message from or to them (with its attachments, inside the raw messages), what we
-            sent them, notes, the audit trail, corrections and campaign rows. --thread exports one
-            conversation for the archive or the public register.
+            --address answers a GDPR access request: every conversation the person started or took part in, every message from or to them (with its attachments, inside the raw messages), what we sent them, notes, the audit trail, corrections and campaign rows. --thread exports one conversation for the archive or the public register.
 
-            Writes person-ADDRESS.mbox + .json or thread-ID.mbox + .json into the output folder
-            (created 0700; files 0600 — they are personal data). Any mail client opens the mbox.
+            Writes person-ADDRESS.mbox + .json or thread-ID.mbox + .json into the output folder (created 0700; files 0600 — they are personal data). Any mail client opens the mbox.
 
             Examples:
               kontakt export --address anna.svensson@example.se --output /secure/begaran-2026-11

@@ -9,8 +9,7 @@ struct InspectCommand: ParsableCommand {
         commandName: "inspect",
         abstract: "Show what the parser sees in a mail: headers, addresses, text, new text, attachments, defects.",
         discussion: """
-            For debugging a mail that was sorted or shown oddly, and for a quarantined message:
-            --id N reads the stored bytes of message N (ids from `kontakt queue --quarantine`).
+            For debugging a mail that was sorted or shown oddly, and for a quarantined message: --id N reads the stored bytes of message N (ids from `kontakt queue --quarantine`).
 
             Examples:
               kontakt inspect fraga.eml

@@ -7,11 +7,9 @@ struct Kontakt: AsyncParsableCommand {
         commandName: "kontakt",
         abstract: "Kontakt: the contact address's mail, threaded, sorted and answered from the terminal.",
         discussion: """
-            cron runs `kontakt poll` (fetch new mail over IMAP) and `kontakt send` (the outbox over SMTP);
-            the director works the queue with `queue`, `show`, `reply`, `route` and `close`.
+            cron runs `kontakt poll` (fetch new mail over IMAP) and `kontakt send` (the outbox over SMTP); the director works the queue with `queue`, `show`, `reply`, `route` and `close`.
 
-            Configuration: --config PATH, else $KONTAKT_CONFIG, else ./kontakt.toml.
-            Exit status: 0 success, 75 temporary failure (server unreachable, another run busy), 1 error.
+            Configuration: --config PATH, else $KONTAKT_CONFIG, else ./kontakt.toml. Exit status: 0 success, 75 temporary failure (server unreachable, another run busy), 1 error.
             """,
         version: "0.1.0",
         subcommands: [

@@ -9,13 +9,7 @@ struct PollCommand: ParsableCommand {
         commandName: "poll",
         abstract: "Fetch new mail over IMAP, store it, thread it and sort it by topic.",
         discussion: """
-            Made for cron: silent on success, one line on stderr on failure. Exit 75 when the server
-            cannot be reached or another poll is running (cron simply tries again), 1 on other errors.
-            Every message is committed to the store (its raw bytes to kontakt.raw.sqlite beside it)
-            before the server is touched, then marked \\Seen and moved to [imap] processed_folder
-            (or only marked, with after_fetch = "leave") at the end of each folder; fetching itself
-            changes no flags, and nothing is deleted. A message that cannot be parsed is stored and
-            quarantined (`kontakt queue --quarantine`), and the poll goes on.
+            Made for cron: silent on success, one line on stderr on failure. Exit 75 when the server cannot be reached or another poll is running (cron simply tries again), 1 on other errors. Every message is committed to the store (its raw bytes to kontakt.raw.sqlite beside it) before the server is touched, then marked \\Seen and moved to [imap] processed_folder (or only marked, with after_fetch = "leave") at the end of each folder; fetching itself changes no flags, and nothing is deleted. A message that cannot be parsed is stored and quarantined (`kontakt queue --quarantine`), and the poll goes on.
 
             Examples:
               kontakt poll

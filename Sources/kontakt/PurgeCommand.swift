@@ -8,15 +8,9 @@ struct PurgeCommand: ParsableCommand {
         commandName: "purge",
         abstract: "Remove the personal data of closed conversations older than the retention period.",
         discussion: """
-            For every conversation closed before the cutoff: raw messages, texts, subjects, addresses,
-            names, attachment metadata, notes, corrections, outbox copies and search-index rows are
-            removed. Kept, anonymous: topic, sender kind, language, and the created, answered and closed
-            dates, so statistics still count the conversation. Auto-replies and bounces outside any
-            conversation older than the cutoff are anonymised too. Open and answered conversations are
-            never touched; nor are closed ones with mail still waiting in the outbox.
+            For every conversation closed before the cutoff: raw messages, texts, subjects, addresses, names, attachment metadata, notes, corrections, outbox copies and search-index rows are removed. Kept, anonymous: topic, sender kind, language, and the created, answered and closed dates, so statistics still count the conversation. Auto-replies and bounces outside any conversation older than the cutoff are anonymised too. Open and answered conversations are never touched; nor are closed ones with mail still waiting in the outbox.
 
-            DURATION is a number and a unit: d (days), w (weeks), m (calendar months), y (years).
-            Default: [retention] days from the config (365 unless set).
+            DURATION is a number and a unit: d (days), w (weeks), m (calendar months), y (years). Default: [retention] days from the config (365 unless set).
 
             Examples:
               kontakt purge --dry-run

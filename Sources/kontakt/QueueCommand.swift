@@ -16,8 +16,7 @@ struct QueueCommand: ParsableCommand {
               kontakt queue --quarantine
               kontakt queue --robots
 
-            Flags after the subject: ? the last message joined on weak evidence (check it belongs),
-            @ attachments, [answered]/[closed] with --all.
+            Flags after the subject: ? the last message joined on weak evidence (check it belongs), @ attachments, [answered]/[closed] with --all.
             """
     )
 

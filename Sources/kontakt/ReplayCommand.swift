@@ -8,9 +8,7 @@ struct ReplayCommand: ParsableCommand {
         commandName: "replay",
         abstract: "Parse a quarantined message again (after a fix) and sort it into the queue.",
         discussion: """
-            The stored bytes are re-read with the current parser; if the message is now acceptable
-            it is threaded and classified as if it had just arrived (no receipt is sent). If it is
-            still unacceptable it stays quarantined, with the reasons printed.
+            The stored bytes are re-read with the current parser; if the message is now acceptable it is threaded and classified as if it had just arrived (no receipt is sent). If it is still unacceptable it stays quarantined, with the reasons printed.
 
             Examples:
               kontakt queue --quarantine

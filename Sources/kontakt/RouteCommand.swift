@@ -7,9 +7,7 @@ struct RouteCommand: ParsableCommand {
         commandName: "route",
         abstract: "Move a conversation to another topic and teach the classifier.",
         discussion: """
-            The first message's subject and new text are kept as a correction labelled TOPIC; every
-            later poll and `kontakt classify` trains on it. Recorded as an event with time and actor
-            ($USER, else "director").
+            The first message's subject and new text are kept as a correction labelled TOPIC; every later poll and `kontakt classify` trains on it. Recorded as an event with time and actor ($USER, else "director").
 
             Examples:
               kontakt route 12 material

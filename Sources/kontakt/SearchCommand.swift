@@ -8,9 +8,7 @@ struct SearchCommand: ParsableCommand {
         commandName: "search",
         abstract: "Search every message's subject, text and sender; best matches first.",
         discussion: """
-            Full text (SQLite FTS5). Accents and case do not matter and every word matches as a
-            prefix: "frag" finds "fråga" and "frågor". Every word must occur. Automatic replies and
-            bounces are not searched.
+            Full text (SQLite FTS5). Accents and case do not matter and every word matches as a prefix: "frag" finds "fråga" and "frågor". Every word must occur. Automatic replies and bounces are not searched.
 
             Examples:
               kontakt search frag

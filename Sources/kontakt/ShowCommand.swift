@@ -8,9 +8,7 @@ struct ShowCommand: ParsableCommand {
         commandName: "show",
         abstract: "Show one conversation: every message with its new text, attachments, notes and events.",
         discussion: """
-            Quoted history is folded away; --raw prints each stored message exactly as it arrived.
-            --save-attachments DIR writes the attachments into DIR (which must exist) under cleaned
-            names: never outside DIR, never over an existing file ("name (2).pdf" instead).
+            Quoted history is folded away; --raw prints each stored message exactly as it arrived. --save-attachments DIR writes the attachments into DIR (which must exist) under cleaned names: never outside DIR, never over an existing file ("name (2).pdf" instead).
 
             Examples:
               kontakt show 12

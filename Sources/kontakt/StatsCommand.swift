@@ -7,9 +7,7 @@ struct StatsCommand: ParsableCommand {
         commandName: "stats",
         abstract: "Conversations per topic and sender kind, their status, and the time to a first answer.",
         discussion: """
-            Time to first answer is from the first message to the first reply queued by the
-            director (median and 90th percentile, nearest rank). Automatic replies and bounces
-            are not counted. --since takes a date (2026-11-01) or an ISO 8601 time.
+            Time to first answer is from the first message to the first reply queued by the director (median and 90th percentile, nearest rank). Automatic replies and bounces are not counted. --since takes a date (2026-11-01) or an ISO 8601 time.
 
             Examples:
               kontakt stats

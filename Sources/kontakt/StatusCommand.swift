@@ -7,15 +7,9 @@ struct StatusCommand: ParsableCommand {
         commandName: "status",
         abstract: "Report Kontakt's health: last poll and send, what waits, and what needs a human.",
         discussion: """
-            Shows the last successful poll and send, open conversations and the oldest waiting one,
-            the outbox's deferred and failed messages, quarantined messages, campaigns still sending,
-            after-fetch server actions that keep failing, and the expiry of the [tls] ca_file certificate
-            and of the IMAP server's certificate (as the last poll saw it).
+            Shows the last successful poll and send, open conversations and the oldest waiting one, the outbox's deferred and failed messages, quarantined messages, campaigns still sending, after-fetch server actions that keep failing, and the expiry of the [tls] ca_file certificate and of the IMAP server's certificate (as the last poll saw it).
 
-            Exit status 1, with one PROBLEM line each, when something needs a human: no successful poll
-            within [health] max_poll_age_minutes, failed outgoing messages, quarantined messages,
-            server actions that failed 3 times or more, a CA or IMAP server certificate expiring within 14 days.
-            With --quiet only the problem lines print, so a daily cron line mails only when needed.
+            Exit status 1, with one PROBLEM line each, when something needs a human: no successful poll within [health] max_poll_age_minutes, failed outgoing messages, quarantined messages, server actions that failed 3 times or more, a CA or IMAP server certificate expiring within 14 days. With --quiet only the problem lines print, so a daily cron line mails only when needed.
 
             Examples:
               kontakt status
