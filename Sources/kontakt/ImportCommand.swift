@@ -8,7 +8,7 @@ struct ImportCommand: ParsableCommand {
         commandName: "import",
         abstract: "Store existing mail (mbox, Maildir, .eml) as a poll would, without sending receipts.",
         discussion: """
-            Each PATH is an mbox file (mboxrd or mboxo), a Maildir folder (cur/ and new/), a folder of .eml files or a single message. Messages are threaded, sorted by topic and checked for duplicates exactly as `kontakt poll` does, marked as backlog and never acknowledged. Importing the same file twice stores nothing new. A Maildir or folder is read a few messages at a time; a file in it that cannot be read is named and the rest imported (exit 1). Takes the poll lock, so a cron poll waits (exit 75) until the import has finished.
+            Each PATH is an mbox file (mboxrd or mboxo), a Maildir folder (cur/ and new/), a folder of .eml files or a single message. Messages are threaded, sorted by topic and checked for duplicates exactly as `kontakt poll` does, marked as backlog and never acknowledged. Importing the same file twice stores nothing new. A Maildir, folder or mbox is read a few messages at a time, so its size is not limited by memory; a file in it that cannot be read is named and the rest imported (exit 1). Takes the poll lock, so a cron poll waits (exit 75) until the import has finished.
 
             Examples:
               kontakt import old-inbox.mbox

@@ -32,6 +32,46 @@ struct MboxTests {
         #expect(entries[1].raw.starts(with: Array("Subject: b\r\n".utf8)))
     }
 
+    /// `import` reads an mbox a megabyte at a time: cut anywhere — inside a line, between CR
+    /// and LF, inside "From " — the pieces give the same messages as the whole file.
+    @Test func anMboxSplitAnywhereGivesTheSameMessages() throws {
+        var mbox: [UInt8] = Array("junk\r\n\r\n".utf8)
+        for i in 0..<300 {
+            let body = String(repeating: "Rad \(i) om Chefens dag.\r\nFrom the start\r\n>From quoted\r\n", count: 1 + i % 400)
+            mbox += Mbox.entry(Array("From: p\(i)@example.se\r\nSubject: \(i)\r\n\r\n\(body)".utf8), sender: "p\(i)@example.se",
+                               date: Date(timeIntervalSince1970: 1_795_000_000 + Double(i)))
+        }
+        mbox += Array("From last@example.se Mon Nov 23 10:00:00 2026\r\nSubject: utan radslut".utf8)
+        let whole = Mbox.read(mbox)
+        #expect(whole.count == 301)
+        #expect(mbox.count > 2 << 20, "bigger than two of FileReader's reads")
+        func same(_ a: [Mbox.Entry], _ b: [Mbox.Entry]) -> Bool {
+            a.count == b.count && zip(a, b).allSatisfy { $0.raw == $1.raw && $0.deliveredAt == $1.deliveredAt && $0.envelopeSender == $1.envelopeSender }
+        }
+        var rng = SystemRandomNumberGenerator()
+        // Byte by byte over the first messages (slow in a debug build), larger pieces over all.
+        let head = Array(mbox.prefix(60_000))
+        for (bytes, maxPiece) in [(head, 1), (head, 2), (head, 7), (mbox, 4096), (mbox, 1 << 20)] {
+            var splitter = Mbox.Splitter()
+            var entries: [Mbox.Entry] = []
+            var index = 0
+            while index < bytes.count {
+                let end = min(bytes.count, index + Int.random(in: 1...maxPiece, using: &rng))
+                entries += splitter.feed(Array(bytes[index..<end]))
+                index = end
+            }
+            entries += splitter.finish()
+            #expect(same(entries, Mbox.read(bytes)), "pieces of up to \(maxPiece) bytes")
+        }
+        let path = NSTemporaryDirectory() + "kontakt-mbox-\(UUID().uuidString).mbox"
+        try Data(mbox).write(to: URL(fileURLWithPath: path))
+        defer { try? FileManager.default.removeItem(atPath: path) }
+        let reader = try Mbox.FileReader(path: path)
+        var read: [Mbox.Entry] = []
+        while let entry = try reader.next() { read.append(entry) }
+        #expect(same(read, whole))
+    }
+
     @Test func bareLineFeedsBecomeCRLFOnce() {
         #expect(MailImporter.crlf(Array("a\nb\r\nc\n".utf8)) == Array("a\r\nb\r\nc\r\n".utf8))
     }

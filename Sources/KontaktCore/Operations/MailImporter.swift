@@ -67,21 +67,34 @@ public struct MailImporter {
     public func run(paths: [String], now: @Sendable () -> Date = { Date() }) throws(KontaktError) -> ImportSummary {
         var summary = ImportSummary()
         for path in paths {
-            let items: [Item]
+            let source: ItemSource
             do {
-                items = try MailImporter.items(at: path)
+                source = try MailImporter.source(at: path)
             } catch {
                 logger.error("cannot read import source", metadata: ["path": "\(path)", "error": "\(error.description)"])
                 summary.unreadable.append(path)
                 continue
             }
             summary.files += 1
+            var imported = 0
             // In groups, as the poller commits: one durable commit of the group's bytes, then one
             // transaction for its rows (a commit per message was two fsyncs per message).
-            for start in stride(from: 0, to: items.count, by: Poller.commitGroupMessages) {
+            var exhausted = false
+            while !exhausted {
                 var group: [Item] = []
                 var raws: [[UInt8]] = []
-                for item in items[start..<min(start + Poller.commitGroupMessages, items.count)] {
+                while group.count < Poller.commitGroupMessages {
+                    let item: Item
+                    do {
+                        guard let next = try source.next() else { exhausted = true; break }
+                        item = next
+                    } catch {
+                        // An mbox that cannot be read further: what was read is imported.
+                        logger.error("cannot read further in an import source", metadata: ["error": "\(error.description)"])
+                        summary.unreadable.append(path)
+                        exhausted = true
+                        break
+                    }
                     do {
                         raws.append(try item.raw())
                         group.append(item)
@@ -91,6 +104,7 @@ public struct MailImporter {
                         if case .file(let file) = item.source { summary.unreadable.append(file) }
                     }
                 }
+                guard !group.isEmpty else { continue }
                 let outcomes: [IngestOutcome]
                 do {
                     let prepared = try ingestor.storingRaw(raws.map { ingestor.prepare($0) }, in: store, at: now())
@@ -105,6 +119,7 @@ public struct MailImporter {
                                               + "running the import again skips them")
                 }
                 summary.messages += group.count
+                imported += group.count
                 for outcome in outcomes {
                     switch outcome {
                     case .accepted: summary.stored += 1
@@ -115,16 +130,47 @@ public struct MailImporter {
                     }
                 }
             }
-            logger.info("imported", metadata: ["path": "\(path)", "messages": "\(items.count)"])
+            logger.info("imported", metadata: ["path": "\(path)", "messages": "\(imported)"])
         }
         return summary
     }
 
     // MARK: - Sources
 
+    /// The messages at one import path, handed out one at a time: a folder's files are listed
+    /// up front and read later (`Item.raw()`), an mbox is read a megabyte at a time.
+    final class ItemSource {
+        private var items: [Item]
+        private var position = 0
+        private let mbox: Mbox.FileReader?
+
+        init(items: [Item]) {
+            self.items = items
+            mbox = nil
+        }
+
+        init(mbox: Mbox.FileReader) {
+            items = []
+            self.mbox = mbox
+        }
+
+        func next() throws(KontaktError) -> Item? {
+            if let mbox {
+                do {
+                    return try mbox.next().map { Item(raw: $0.raw, deliveredAt: $0.deliveredAt) }
+                } catch {
+                    throw KontaktError.failed("cannot read the mbox: \(error.localizedDescription)")
+                }
+            }
+            guard position < items.count else { return nil }
+            position += 1
+            return items[position - 1]
+        }
+    }
+
     /// The messages at `path`: a Maildir (has cur/ or new/), a folder of .eml files, an mbox
     /// (starts with `From `) or one message.
-    public static func items(at path: String) throws(KontaktError) -> [Item] {
+    static func source(at path: String) throws(KontaktError) -> ItemSource {
         var isDirectory: ObjCBool = false
         guard FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory) else {
             throw KontaktError.notFound("\(path): no such file or folder")
@@ -134,24 +180,32 @@ public struct MailImporter {
             let sub = ["cur", "new"].map { (path as NSString).appendingPathComponent($0) }
             if sub.contains(where: { fm.fileExists(atPath: $0) }) {
                 var items: [Item] = []
-                for dir in sub { items += try maildirItems(dir) }
-                return items
+                for dir in sub { items += maildirItems(dir) }
+                return ItemSource(items: items)
             }
             let names = ((try? fm.contentsOfDirectory(atPath: path)) ?? []).filter { $0.lowercased().hasSuffix(".eml") }.sorted()
             guard !names.isEmpty else {
                 throw KontaktError.invalid("\(path): a folder that is neither a Maildir (cur/, new/) nor holds .eml files")
             }
-            return names.map { Item(file: (path as NSString).appendingPathComponent($0), deliveredAt: nil) }
+            return ItemSource(items: names.map { Item(file: (path as NSString).appendingPathComponent($0), deliveredAt: nil) })
         }
-        let bytes = try readFile(path)
-        if bytes.starts(with: Array("From ".utf8)) {
-            return Mbox.read(bytes).map { Item(raw: $0.raw, deliveredAt: $0.deliveredAt) }
+        guard let handle = FileHandle(forReadingAtPath: path) else {
+            throw KontaktError.failed("\(path): cannot read it (permissions?)")
         }
-        return [Item(raw: crlf(bytes), deliveredAt: nil)]
+        let start = (try? handle.read(upToCount: 5)) ?? nil
+        try? handle.close()
+        if start.map({ [UInt8]($0) }) == Array("From ".utf8) {
+            do {
+                return ItemSource(mbox: try Mbox.FileReader(path: path))
+            } catch {
+                throw KontaktError.failed("\(path): cannot read it (\(error.localizedDescription))")
+            }
+        }
+        return ItemSource(items: [Item(file: path, deliveredAt: nil)])
     }
 
     /// A Maildir subfolder's messages, oldest first (names start with the delivery time).
-    static func maildirItems(_ directory: String) throws(KontaktError) -> [Item] {
+    static func maildirItems(_ directory: String) -> [Item] {
         guard let names = try? FileManager.default.contentsOfDirectory(atPath: directory) else { return [] }
         return names.filter { !$0.hasPrefix(".") }.sorted(by: maildirOrder).map { name in
             let seconds = name.split(separator: ".").first.flatMap { TimeInterval(String($0)) }

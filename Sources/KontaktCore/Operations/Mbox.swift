@@ -22,41 +22,117 @@ public enum Mbox {
     /// Splits an mbox into messages. A separator is a line beginning `From ` at the start of
     /// the file or after an empty line.
     public static func read(_ bytes: [UInt8]) -> [Entry] {
-        var entries: [Entry] = []
-        var current: [UInt8]?
-        var fromLine: [UInt8] = []
-        var previousBlank = true
-        func finish() {
+        var splitter = Splitter()
+        return splitter.feed(bytes) + splitter.finish()
+    }
+
+    /// Splits an mbox as its bytes arrive, so that a file of any size is read a piece at a
+    /// time (`FileReader`) and only the message being assembled is held in memory.
+    public struct Splitter {
+        private var current: [UInt8]?
+        private var fromLine: [UInt8] = []
+        private var previousBlank = true
+        /// The start of a line whose end has not arrived yet.
+        private var partial: [UInt8] = []
+
+        public init() {}
+
+        /// Takes the next bytes of the file; returns the messages they completed.
+        public mutating func feed(_ chunk: [UInt8]) -> [Entry] {
+            var entries: [Entry] = []
+            var bytes = chunk
+            if !partial.isEmpty {
+                bytes = partial + chunk
+                partial = []
+            }
+            var index = 0
+            while let end = Splitter.lineFeed(in: bytes, from: index) {
+                take(line: bytes[index..<end], into: &entries)
+                index = end + 1
+            }
+            partial = Array(bytes[index...])
+            return entries
+        }
+
+        /// Ends the input; returns the last message.
+        public mutating func finish() -> [Entry] {
+            var entries: [Entry] = []
+            if !partial.isEmpty {
+                take(line: partial[...], into: &entries)
+                partial = []
+            }
+            finishMessage(into: &entries)
+            return entries
+        }
+
+        private static let separator = Array("From ".utf8)
+
+        /// memchr rather than a generic search: an mbox is mostly long base64 runs.
+        private static func lineFeed(in bytes: [UInt8], from start: Int) -> Int? {
+            guard start < bytes.count else { return nil }
+            return bytes.withUnsafeBufferPointer { buffer in
+                memchr(buffer.baseAddress! + start, 10, buffer.count - start).map {
+                    buffer.baseAddress!.distance(to: $0.assumingMemoryBound(to: UInt8.self))
+                }
+            }
+        }
+
+        private mutating func take(line slice: ArraySlice<UInt8>, into entries: inout [Entry]) {
+            var line = slice
+            if line.last == 13 { line.removeLast() }
+            if previousBlank && line.starts(with: Splitter.separator) {
+                finishMessage(into: &entries)
+                current = []
+                fromLine = Array(line)
+                previousBlank = false
+                return
+            }
+            previousBlank = line.isEmpty
+            guard current != nil else { return }  // junk before the first separator
+            if line.first == UInt8(ascii: ">"), Mbox.isQuotedFrom(Array(line)) { line.removeFirst() }
+            current!.append(contentsOf: line)
+            current!.append(13)
+            current!.append(10)
+        }
+
+        private mutating func finishMessage(into entries: inout [Entry]) {
             guard var body = current else { return }
+            current = nil
             // The empty line before a separator belongs to the format, not the message.
             if body.suffix(2) == [13, 10] && body.count >= 4 && body.suffix(4) == [13, 10, 13, 10] {
                 body.removeLast(2)
             }
-            let (sender, date) = parseFromLine(fromLine)
+            let (sender, date) = Mbox.parseFromLine(fromLine)
             entries.append(Entry(raw: body, envelopeSender: sender, deliveredAt: date))
         }
-        var index = 0
-        while index < bytes.count {
-            var end = index
-            while end < bytes.count && bytes[end] != 10 { end += 1 }
-            var line = Array(bytes[index..<end])
-            if line.last == 13 { line.removeLast() }
-            index = end + 1
-            if previousBlank && line.starts(with: Array("From ".utf8)) {
-                finish()
-                current = []
-                fromLine = line
-                previousBlank = false
-                continue
-            }
-            previousBlank = line.isEmpty
-            guard current != nil else { continue }  // junk before the first separator
-            if isQuotedFrom(line) { line.removeFirst() }
-            current!.append(contentsOf: line)
-            current!.append(contentsOf: [13, 10])
+    }
+
+    /// The messages of an mbox file, read 1 MB at a time.
+    public final class FileReader {
+        private let handle: FileHandle
+        private var splitter = Splitter()
+        private var ready: [Entry] = []
+        private var ended = false
+
+        public init(path: String) throws {
+            handle = try FileHandle(forReadingFrom: URL(fileURLWithPath: path))
         }
-        finish()
-        return entries
+
+        deinit { try? handle.close() }
+
+        /// The next message, or nil at the end of the file.
+        public func next() throws -> Entry? {
+            while ready.isEmpty && !ended {
+                let chunk = try handle.read(upToCount: 1 << 20) ?? Data()
+                if chunk.isEmpty {
+                    ended = true
+                    ready += splitter.finish()
+                } else {
+                    ready += splitter.feed([UInt8](chunk))
+                }
+            }
+            return ready.isEmpty ? nil : ready.removeFirst()
+        }
     }
 
     /// `>From `, `>>From `, …: a body line that was quoted on writing.
