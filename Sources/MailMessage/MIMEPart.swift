@@ -9,8 +9,6 @@ public struct MIMEPart: Sendable {
         get { storage.bytes }
         set { storage = .decoded(newValue) }
     }
-    /// The length of `body`, known without decoding a deferred body.
-    public var bodySize: Int { storage.count }
     var storage: BodyStorage
     public var parts: [MIMEPart]
     /// File name from `Content-Disposition: ...; filename=` or, failing that, `Content-Type: ...; name=`.

@@ -89,7 +89,8 @@ public enum Mbox {
             }
             previousBlank = line.isEmpty
             guard current != nil else { return }  // junk before the first separator
-            if line.first == UInt8(ascii: ">"), Mbox.isQuotedFrom(Array(line)) { line.removeFirst() }
+            // `>From `, `>>From `, …: quoted on writing (`needsQuoting` after one `>`), so one goes.
+            if line.first == UInt8(ascii: ">"), Mbox.needsQuoting(line) { line.removeFirst() }
             current!.append(contentsOf: line)
             current!.append(13)
             current!.append(10)
@@ -135,13 +136,8 @@ public enum Mbox {
         }
     }
 
-    /// `>From `, `>>From `, …: a body line that was quoted on writing.
-    static func isQuotedFrom(_ line: [UInt8]) -> Bool {
-        var i = 0
-        while i < line.count && line[i] == UInt8(ascii: ">") { i += 1 }
-        return i > 0 && line[i...].starts(with: Array("From ".utf8))
-    }
-
+    /// `>*From `: a body line mboxrd writes with one more `>`; starting with `>`, one that was
+    /// quoted so (the reader takes one off).
     static func needsQuoting(_ line: ArraySlice<UInt8>) -> Bool {
         var i = line.startIndex
         while i < line.endIndex && line[i] == UInt8(ascii: ">") { i += 1 }
