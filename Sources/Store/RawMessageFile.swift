@@ -106,11 +106,15 @@ final class RawMessageFile: @unchecked Sendable {
         try queue.read { db in try Data.fetchOne(db, sql: "SELECT bytes FROM rawMessage WHERE key = ?", arguments: [key]) }
     }
 
-    /// How many of `keys` exist.
-    func count(of keys: [Int64]) throws -> Int {
-        guard !keys.isEmpty else { return 0 }
+    /// Which of `keys` exist.
+    func existing(_ keys: [Int64]) throws -> Set<Int64> {
+        guard !keys.isEmpty else { return [] }
         return try queue.read { db in
-            try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM rawMessage WHERE key IN (\(keys.sqlList))") ?? 0
+            var found = Set<Int64>()
+            for chunk in keys.chunks(of: 500) {
+                found.formUnion(try Int64.fetchAll(db, sql: "SELECT key FROM rawMessage WHERE key IN (\(chunk.sqlList))"))
+            }
+            return found
         }
     }
 

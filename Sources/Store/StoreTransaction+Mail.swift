@@ -49,11 +49,8 @@ extension StoreTransaction {
         var record = message
         if let bytes {
             record.rawKey = try raw.insert([bytes], at: Date())[0]
-        } else if let key = record.rawKey, try raw.count(of: [key]) != 1 {
-            // Only possible if this process stood still longer than the sweep's grace period
-            // between storing the bytes and this transaction: refuse rather than store a
-            // message without its bytes; it is fetched again next run.
-            throw StoreError.conflict("the raw bytes of a message (key \(key)) vanished before it was stored")
+        } else if let key = record.rawKey, !confirmedRaw.keys.contains(key) {
+            try confirmRaw([key])
         }
         try insertRow(&record)
         let id = record.id!
@@ -63,6 +60,24 @@ extension StoreTransaction {
         }
         try indexForSearch(record)
         return record
+    }
+
+    /// Checks that the raw bytes under `keys` exist, with one query, so that `insert` of records
+    /// carrying these keys need not ask again: a commit group confirms all its keys at once.
+    ///
+    /// Inside the store's write transaction the sweep cannot run (it decides under the same
+    /// lock), so bytes confirmed here stay until the transaction ends. A key can only be missing
+    /// if this process stood still longer than the sweep's grace period between storing the
+    /// bytes and this transaction: then nothing is stored rather than a message without its
+    /// bytes, and the poller fetches it again next run.
+    public func confirmRaw(_ keys: [Int64]) throws {
+        let unconfirmed = Array(Set(keys).subtracting(confirmedRaw.keys))
+        guard !unconfirmed.isEmpty else { return }
+        let present = try raw.existing(unconfirmed)
+        if let missing = unconfirmed.first(where: { !present.contains($0) }) {
+            throw StoreError.conflict("the raw bytes of a message (key \(missing)) vanished before it was stored")
+        }
+        confirmedRaw.keys.formUnion(unconfirmed)
     }
 
     /// The raw bytes of `message`; nil once purged.

@@ -9,6 +9,8 @@ import GRDB
 public struct StoreTransaction {
     let db: Database
     let raw: RawMessageFile
+    /// Raw keys this transaction has found to exist (`confirmRaw`).
+    let confirmedRaw = ConfirmedRawKeys()
 
     /// Escape hatch for tests that assert on the schema itself.
     public func scalar(_ sql: String) throws -> Int64? {
@@ -23,4 +25,9 @@ public struct StoreTransaction {
     public func value(forKey key: String) throws -> String? {
         try String.fetchOne(db, sql: "SELECT value FROM keyValue WHERE key = ?", arguments: [key])
     }
+}
+
+/// The raw keys one transaction has checked; a class because `StoreTransaction` is passed by value.
+final class ConfirmedRawKeys {
+    var keys: Set<Int64> = []
 }

@@ -195,6 +195,16 @@ import Synchronization
         var orphan = record(hash: "o")
         orphan.rawKey = keys[1]
         #expect(throws: StoreError.self) { try store.write { tx in try tx.insert(orphan) } }
+        // So is a commit group confirmed at once when one of its keys is gone: nothing of it is stored.
+        let fresh = try store.storeRaw([Array("d".utf8)], at: now)[0]
+        #expect(throws: StoreError.self) { try store.write { tx in try tx.confirmRaw([keys[0], fresh, keys[1]]) } }
+        var confirmed = record(hash: "d")
+        confirmed.rawKey = fresh
+        let inserted = try store.write { tx in
+            try tx.confirmRaw([keys[0], fresh])
+            return try tx.insert(confirmed)
+        }
+        #expect(try store.read { tx in try tx.raw(of: inserted) } == Data("d".utf8))
         // Keys are never reused, so a stale key can never show other bytes.
         #expect(try store.storeRaw([Array("c".utf8)])[0] > keys[1])
     }

@@ -109,7 +109,8 @@ public struct MailImporter {
                 do {
                     let prepared = try ingestor.storingRaw(raws.map { ingestor.prepare($0) }, in: store, at: now())
                     outcomes = try store.write { tx in
-                        try zip(group, prepared).map { item, message in
+                        try tx.confirmRaw(prepared.compactMap(\.record.rawKey))
+                        return try zip(group, prepared).map { item, message in
                             let received = item.deliveredAt ?? message.record.sentAt ?? now()
                             return try ingestor.ingest(message, origin: InboundOrigin(isBacklog: true, receivedAt: received), in: tx)
                         }

@@ -226,6 +226,9 @@ public final class Poller {
         let group = try storingRaw(of: fetchedGroup, mailboxId: box.id!, validity: validity)
         var acknowledged = 0
         let outcomes = try store.write { tx -> [IngestOutcome?] in
+            try tx.confirmRaw(group.compactMap { item in
+                if case .message(let message) = item.fetched { message.record.rawKey } else { nil }
+            })
             var outcomes: [IngestOutcome?] = []
             var updated = box
             acknowledged = 0
