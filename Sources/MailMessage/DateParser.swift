@@ -9,6 +9,66 @@ import Foundation
 /// ("5 maj 2026"), and zones written as +01:00, +100, GMT, CEST or missing (then UTC).
 enum DateParser {
     static func parse(_ value: String) -> Date? {
+        parseCanonical(value) ?? parseAnyForm(value)
+    }
+
+    /// The form nearly every mailer writes, "Mon, 5 Jan 2026 10:00:00 +0100 (CET)", read straight
+    /// from the bytes; nil for anything else, which `parseAnyForm` reads. Splitting every Date
+    /// header into String tokens was a visible part of parsing a message.
+    static func parseCanonical(_ value: String) -> Date? {
+        var utf8 = value.utf8[...]
+        guard utf8.count <= 200 else { return nil }
+        func letter(_ b: UInt8) -> UInt8? { (0x41...0x5A).contains(b) || (0x61...0x7A).contains(b) ? b | 0x20 : nil }
+        func word() -> String? {
+            guard utf8.count >= 3, let a = letter(utf8[utf8.startIndex]), let b = letter(utf8[utf8.index(utf8.startIndex, offsetBy: 1)]),
+                  let c = letter(utf8[utf8.index(utf8.startIndex, offsetBy: 2)]) else { return nil }
+            utf8 = utf8.dropFirst(3)
+            return String(decoding: [a, b, c], as: UTF8.self)
+        }
+        func number(digits: ClosedRange<Int>) -> Int? {
+            var value = 0, count = 0
+            while let b = utf8.first, (0x30...0x39).contains(b), count < digits.upperBound {
+                value = value * 10 + Int(b - 0x30)
+                count += 1
+                utf8 = utf8.dropFirst()
+            }
+            return digits.contains(count) ? value : nil
+        }
+        func skip(_ byte: UInt8) -> Bool {
+            guard utf8.first == byte else { return false }
+            utf8 = utf8.dropFirst()
+            return true
+        }
+        if let f = utf8.first, letter(f) != nil {
+            guard let name = word(), weekdays.prefix(7).contains(name), skip(UInt8(ascii: ",")) else { return nil }
+            _ = skip(UInt8(ascii: " "))
+        }
+        guard let d = number(digits: 1...2), (1...31).contains(d), skip(UInt8(ascii: " ")),
+              let monthName = word(), let mo = monthNumber(monthName), skip(UInt8(ascii: " ")),
+              let y = number(digits: 4...4), (1900...9999).contains(y), skip(UInt8(ascii: " ")),
+              let h = number(digits: 2...2), h < 24, skip(UInt8(ascii: ":")), let m = number(digits: 2...2), m < 60
+        else { return nil }
+        var second = 0
+        if skip(UInt8(ascii: ":")) {
+            guard let s = number(digits: 2...2), s <= 60 else { return nil }
+            second = min(s, 59)
+        }
+        guard skip(UInt8(ascii: " ")), let sign = utf8.first, sign == UInt8(ascii: "+") || sign == UInt8(ascii: "-") else { return nil }
+        utf8 = utf8.dropFirst()
+        guard let zone = number(digits: 4...4), zone / 100 <= 14, zone % 100 < 60 else { return nil }
+        // Nothing may follow but one comment such as "(CET)".
+        if skip(UInt8(ascii: " ")), skip(UInt8(ascii: "(")) {
+            guard let close = utf8.firstIndex(of: UInt8(ascii: ")")), !utf8[..<close].contains(UInt8(ascii: "(")) else { return nil }
+            utf8 = utf8[utf8.index(after: close)...]
+        }
+        guard utf8.isEmpty else { return nil }
+        let offset = (sign == UInt8(ascii: "+") ? 1 : -1) * ((zone / 100) * 3600 + (zone % 100) * 60)
+        let seconds = daysFromCivil(y, mo, d) * 86400 + h * 3600 + m * 60 + second - offset
+        return Date(timeIntervalSince1970: TimeInterval(seconds))
+    }
+
+    /// Any of the forms described above, token by token.
+    static func parseAnyForm(_ value: String) -> Date? {
         var day: Int? = nil, month: Int? = nil, year: Int? = nil
         var hour = 0, minute = 0, second = 0
         var sawTime = false

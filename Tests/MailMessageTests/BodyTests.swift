@@ -155,6 +155,24 @@ import Testing
 }
 
 @Suite struct NewTextTests {
+    /// The byte-wise lower-cased prefix of ASCII lines equals the Character-wise one it replaced.
+    @Test func lowerPrefixMatchesLowercasingTheFirst64Characters() {
+        func reference(_ t: String) -> String {
+            guard let f = t.unicodeScalars.first, "-_bBvVfFsSdDtTäÄkKcC".unicodeScalars.contains(f) else { return "" }
+            return String(t.prefix(64)).lowercased()
+        }
+        var lines = ["", "Från: Anna", "SKICKAT: idag", "-----Ursprungligt Meddelande-----", "Ärende", "Den 5 JAN skrev",
+                     String(repeating: "Dag ", count: 40), "D" + String(repeating: "Å", count: 70), "C\u{301}afe", "B\r"]
+        var generator = SystemRandomNumberGenerator()
+        let alphabet = Array("aZSdD-_:ÄåÉ \u{301}\r\t👋".unicodeScalars)
+        for _ in 0..<500 {
+            var scalars = String.UnicodeScalarView()
+            for _ in 0..<Int.random(in: 1...90, using: &generator) { scalars.append(alphabet.randomElement(using: &generator)!) }
+            lines.append(String(scalars))
+        }
+        for line in lines { #expect(NewText.lowerPrefix(line) == reference(line), "\(line.debugDescription)") }
+    }
+
     @Test func swedishAttributionAndQuote() {
         let t = "Ja, jag kommer.\n\nDen 2 dec. 2026 kl. 09:14 skrev Kontakt <kontakt@kommun.example.se>:\n> Kommer du?\n> /K"
         #expect(NewText.extract(from: t) == "Ja, jag kommer.")

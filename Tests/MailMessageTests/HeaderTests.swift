@@ -157,6 +157,29 @@ import Testing
 }
 
 @Suite struct DateParserTests {
+    /// The byte-level reader of the usual form agrees with the general parser wherever it
+    /// answers, answers for the forms mailers write, and leaves every other form to it.
+    @Test func canonicalFormReaderAgreesWithTheGeneralParser() {
+        var generator = SystemRandomNumberGenerator()
+        let canonical = ["Mon, 5 Jan 2026 10:00:00 +0100", "Tue, 30 Nov 2026 04:05:06 -0830 (PST)", "1 Dec 2026 23:59:60 +0000",
+                         "sun, 07 MAR 1999 00:00 +1400", "Fri, 29 Feb 2028 12:00:00 +0100 (CET)"]
+        for text in canonical {
+            #expect(DateParser.parseCanonical(text) != nil, "\(text)")
+            #expect(DateParser.parseCanonical(text) == DateParser.parseAnyForm(text), "\(text)")
+        }
+        let pieces = ["Mon, ", "Mån, ", "Mon ", "", "5", "05", "0", "32", "123", " ", "  ", "Jan", "maj", "Foo", "2026", "26",
+                      "20261", "10:00", "10:00:00", "9:00", "24:00", "10.00", "+0100", "-0830", "+1500", "+01:00", "CET", "GMT",
+                      " (CET)", "(a(b))", "\t", ",", "T", "Z"]
+        for _ in 0..<5_000 {
+            let text = (0..<Int.random(in: 1...9, using: &generator)).map { _ in pieces.randomElement(using: &generator)! }.joined()
+            if let fast = DateParser.parseCanonical(text) {
+                #expect(fast == DateParser.parseAnyForm(text), "\(text)")
+            }
+        }
+        #expect(DateParser.parseCanonical("Mon 5 Jan 2026 10:00:00 +0100") == nil)
+        #expect(DateParser.parseCanonical("5 Jan 2026 10:00:00 CET") == nil)
+    }
+
     let reference = Date(timeIntervalSince1970: 1_797_512_700)   // 2026-12-17 13:05:00 UTC
 
     @Test func rfc5322AndBrokenForms() {

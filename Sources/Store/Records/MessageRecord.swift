@@ -69,7 +69,9 @@ public struct MessageRecord: Codable, Sendable, FetchableRecord, MutablePersista
     public var defectList: [String] { (try? JSONDecoder().decode([String].self, from: Data(defects.utf8))) ?? [] }
 
     public static func encodeList(_ list: [String]) -> String {
-        (try? String(decoding: JSONEncoder().encode(list), as: UTF8.self)) ?? "[]"
+        // Most lists (Cc, defects) are empty: no encoder for those, a visible saving per message.
+        guard !list.isEmpty else { return "[]" }
+        return (try? String(decoding: JSONEncoder().encode(list), as: UTF8.self)) ?? "[]"
     }
 }
 
