@@ -52,7 +52,7 @@ enum BounceParser {
     static func looksLikeFreeTextBounce(_ evidence: RobotEvidence) -> Bool {
         let fromMachine = isDaemon(evidence.fromAddress) || evidence.returnPath == ""
         guard fromMachine else { return false }
-        let subject = Folding.fold(SubjectNormalizer.normalize(evidence.subject))
+        let subject = Folding.fold(evidence.normalizedSubject)
         if bounceSubjects.contains(where: { subject.hasPrefix($0) }) { return true }
         let text = Folding.fold(evidence.text.lowercased())
         return bounceBodyCues.contains { text.contains($0) }

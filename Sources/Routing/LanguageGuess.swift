@@ -14,16 +14,43 @@ public enum LanguageGuess {
     }
 
     public static func isEnglish(words: [String]) -> Bool {
+        Tally(words: words).isEnglish
+    }
+
+    /// The evidence of some words, counted once: tallies of a subject and of a text add up
+    /// to the tally of both, so each is split and counted only once per message.
+    public struct Tally: Sendable, Equatable {
         var english = 0
         var swedish = 0
-        for word in words {
-            if englishMarkers.contains(word) { english += 1 }
-            if swedishMarkers.contains(word) { swedish += 1 }
-            if hasSwedishLetter(word) { swedish += 1 }
+        var words = 0
+
+        public init(words: [String]) {
+            self.init(words: words, occurrences: Array(repeating: 1, count: words.count))
         }
-        guard english > swedish else { return false }
-        // At least a modest share of the text should be English function words.
-        return Double(english) / Double(max(words.count, 1)) >= 0.08 || english >= 3
+
+        /// The tally of a text in which each of `words` occurs as often as `occurrences` says.
+        public init(words: [String], occurrences: [Int]) {
+            for (word, count) in zip(words, occurrences) {
+                self.words += count
+                if englishMarkers.contains(word) { english += count }
+                if swedishMarkers.contains(word) { swedish += count }
+                if hasSwedishLetter(word) { swedish += count }
+            }
+        }
+
+        public static func + (a: Tally, b: Tally) -> Tally {
+            var sum = a
+            sum.english += b.english
+            sum.swedish += b.swedish
+            sum.words += b.words
+            return sum
+        }
+
+        public var isEnglish: Bool {
+            guard english > swedish else { return false }
+            // At least a modest share of the text should be English function words.
+            return Double(english) / Double(max(words, 1)) >= 0.08 || english >= 3
+        }
     }
 
     /// å, ä or ö, precomposed or as a letter and a combining ring or diaeresis. On scalars:

@@ -76,17 +76,17 @@ public enum RobotDetector {
     ]
 
     static func outOfOfficeWording(_ evidence: RobotEvidence) -> String? {
-        let subject = SubjectNormalizer.normalize(evidence.subject)
-        let foldedSubject = Folding.fold(subject)
+        let foldedSubject = Folding.fold(evidence.normalizedSubject)
         if let phrase = outOfOfficeSubjects.first(where: { foldedSubject.hasPrefix($0) }) {
             return "out-of-office subject (\(phrase))"
         }
         // Body wording is weaker: a person may write "jag är ledig till och med fredag, men…"
         // and still ask something. Only short texts without a question count.
         let text = evidence.text
+        guard !text.utf8.contains(UInt8(ascii: "?")) else { return nil }
         // Counting at most 1,500 Characters: a full count walks every grapheme of a long text.
         let isShort = text.utf8.count < 1500 || text.index(text.startIndex, offsetBy: 1500, limitedBy: text.endIndex) == nil
-        guard isShort, !text.utf8.contains(UInt8(ascii: "?")) else { return nil }
+        guard isShort else { return nil }
         let folded = phraseSearchBytes(text)
         if let phrase = outOfOfficeBodyBytes.first(where: { contains(folded, $0.bytes) }) {
             return "out-of-office text (\(phrase.phrase))"
@@ -97,25 +97,39 @@ public enum RobotDetector {
     static let outOfOfficeBodyBytes = outOfOfficeBodies.map { (phrase: $0, bytes: Array($0.utf8)) }
 
     /// `text` lowercased and folded, each run of whitespace one space, as UTF-8: phrases are
-    /// then found by comparing bytes. (Splitting into Characters and Foundation's `contains`
-    /// made this check a noticeable part of the poller's time per message.)
+    /// then found by comparing bytes. One pass over the scalars, lowercasing each on its own:
+    /// `String.lowercased()` of the whole text, then folding it as a second string, was most
+    /// of robot detection's time per message (the phrases are ASCII, so the context rules of
+    /// whole-string lowercasing, such as a final sigma, never matter here).
     static func phraseSearchBytes(_ text: String) -> [UInt8] {
-        var out = String.UnicodeScalarView()
+        var out: [UInt8] = []
+        out.reserveCapacity(text.utf8.count)
         var pendingSpace = false
-        for scalar in Folding.fold(text.lowercased()).unicodeScalars {
-            let isWhitespace = scalar.value < 0x80 ? (scalar == " " || (0x09...0x0D).contains(scalar.value))
-                                                   : scalar.properties.isWhitespace
-            if isWhitespace {
-                pendingSpace = !out.isEmpty
-                continue
-            }
+        func append(_ scalar: Unicode.Scalar) {
+            guard let folded = Folding.fold(scalar) else { return }
             if pendingSpace {
-                out.append(" ")
+                out.append(UInt8(ascii: " "))
                 pendingSpace = false
             }
-            out.append(scalar)
+            if folded.isASCII { out.append(UInt8(folded.value)) } else { out.append(contentsOf: String(folded).utf8) }
         }
-        return Array(String(out).utf8)
+        for scalar in text.unicodeScalars {
+            let v = scalar.value
+            if v < 0x80 {
+                if v == 0x20 || (0x09...0x0D).contains(v) {
+                    pendingSpace = !out.isEmpty
+                } else {
+                    append((0x41...0x5A).contains(v) ? Unicode.Scalar(UInt8(v + 0x20)) : scalar)
+                }
+            } else if scalar.properties.isWhitespace {
+                pendingSpace = !out.isEmpty
+            } else if scalar.properties.changesWhenLowercased {
+                for lower in scalar.properties.lowercaseMapping.unicodeScalars { append(lower) }
+            } else {
+                append(scalar)
+            }
+        }
+        return out
     }
 
     static func contains(_ haystack: [UInt8], _ needle: [UInt8]) -> Bool {

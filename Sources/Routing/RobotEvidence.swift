@@ -4,6 +4,9 @@ public struct RobotEvidence: Sendable {
     /// All headers in order, values decoded (RFC 2047) and unfolded.
     public var headers: [(name: String, value: String)]
     public var subject: String
+    /// `subject` as `SubjectNormalizer.normalize` leaves it: worked out once per message, since
+    /// robot detection, the classifier and threading all read it.
+    public var normalizedSubject: String
     public var fromAddress: String
     /// The envelope sender from `Return-Path`; `""` for the null sender `<>` that bounces use.
     public var returnPath: String?
@@ -18,11 +21,13 @@ public struct RobotEvidence: Sendable {
     /// Our own `X-Loop` value; seeing it come back means a loop.
     public var ownLoopID: String
 
-    public init(headers: [(name: String, value: String)] = [], subject: String = "", fromAddress: String = "",
+    public init(headers: [(name: String, value: String)] = [], subject: String = "", normalizedSubject: String? = nil,
+                fromAddress: String = "",
                 returnPath: String? = nil, text: String = "", contentType: String = "text/plain",
                 deliveryStatus: String? = nil, returnedHeaders: String? = nil, ownLoopID: String = "") {
         self.headers = headers
         self.subject = subject
+        self.normalizedSubject = normalizedSubject ?? SubjectNormalizer.normalize(subject)
         self.fromAddress = fromAddress
         self.returnPath = returnPath
         self.text = text

@@ -13,16 +13,19 @@ public struct InboundThreadingFacts: Sendable {
     /// Oldest first, as in the header.
     public var references: [String]
     public var subject: String
+    /// `subject` normalised (`SubjectNormalizer.normalize`).
+    public var normalizedSubject: String
     /// Lowercased address of the sender.
     public var senderAddress: String
     public var date: Date
 
     public init(messageID: String? = nil, inReplyTo: [String] = [], references: [String] = [],
-                subject: String, senderAddress: String, date: Date) {
+                subject: String, normalizedSubject: String? = nil, senderAddress: String, date: Date) {
         self.messageID = messageID
         self.inReplyTo = inReplyTo
         self.references = references
         self.subject = subject
+        self.normalizedSubject = normalizedSubject ?? SubjectNormalizer.normalize(subject)
         self.senderAddress = senderAddress.lowercased()
         self.date = date
     }
@@ -102,7 +105,7 @@ public enum ThreadMatcher {
             return .existing(id: conversation.id, strength: known ? .tag : .weakTag)
         }
 
-        let normalized = SubjectNormalizer.normalize(facts.subject)
+        let normalized = facts.normalizedSubject
         if isSpecific(normalized) {
             let since = facts.date.addingTimeInterval(-window)
             let candidates = lookup.recentConversations(normalizedSubject: normalized, sender: facts.senderAddress, since: since)

@@ -10,26 +10,21 @@ public enum Tokenizer {
     static let minimumLength = 2
 
     public static func terms(_ text: String) -> [String] {
-        terms(words: words(text))
+        terms(TextWords(text))
     }
 
-    /// Terms of a text already split by `words` (to split a text once for several uses).
-    public static func terms(words: [String]) -> [String] {
-        let english = LanguageGuess.isEnglish(words: words)
-        var result: [String] = []
-        result.reserveCapacity(words.count)
-        // Mail repeats its words; each distinct word is stemmed once per text.
-        var known: [String: String?] = [:]
-        for word in words {
-            if let term = known[word] {
-                if let term { result.append(term) }
-                continue
-            }
-            let term = self.term(word, english: english)
-            known[word] = term
-            if let term { result.append(term) }
-        }
-        return result
+    /// Terms of a text already split (to split a text once for several uses), stemmed as
+    /// English when the text as a whole reads as English.
+    public static func terms(_ text: TextWords) -> [String] {
+        let terms = distinctTerms(text)
+        return text.sequence.compactMap { terms[$0] }
+    }
+
+    /// The term of each of `text.distinct` (nil for a stop word or a number): mail repeats its
+    /// words, so each distinct word is stemmed once per text.
+    static func distinctTerms(_ text: TextWords) -> [String?] {
+        let english = text.language.isEnglish
+        return text.distinct.map { term($0, english: english) }
     }
 
     /// The classifier term for one lowercased word, nil when it carries no topic.
@@ -60,44 +55,67 @@ public enum Tokenizer {
     /// Combining marks stay inside the word they follow.
     public static func words(_ text: String) -> [String] {
         var words: [String] = []
-        var current = String.UnicodeScalarView()
+        split(text) { words.append($0) }
+        return words
+    }
+
+    /// Calls `body` with each word of `words(text)` in turn.
+    ///
+    /// A word is gathered as UTF-8 bytes and made a String once: appending scalar by scalar
+    /// to a String was most of the cost of splitting.
+    static func split(_ text: String, _ body: (String) -> Void) {
+        var current: [UInt8] = []
+        current.reserveCapacity(64)
         func flush() {
-            while let last = current.last, last == "'" { current.removeLast() }
-            if !current.isEmpty { words.append(String(current)) }
-            current = String.UnicodeScalarView()
+            while current.last == UInt8(ascii: "'") { current.removeLast() }
+            if !current.isEmpty { body(String(decoding: current, as: UTF8.self)) }
+            current.removeAll(keepingCapacity: true)
+        }
+        func append(_ scalar: Unicode.Scalar) {
+            let v = scalar.value
+            if v < 0x80 {
+                current.append(UInt8(v))
+            } else if v < 0x800 {
+                current.append(UInt8(0xC0 | (v >> 6)))
+                current.append(UInt8(0x80 | (v & 0x3F)))
+            } else {
+                current.append(contentsOf: String(scalar).utf8)
+            }
         }
         for scalar in text.unicodeScalars {
             let v = scalar.value
             if v < 0x80 {
                 if (v >= 0x61 && v <= 0x7A) || (v >= 0x30 && v <= 0x39) {
-                    current.append(scalar)
+                    current.append(UInt8(v))
                 } else if v >= 0x41 && v <= 0x5A {
-                    current.append(Unicode.Scalar(UInt8(v + 0x20)))
+                    current.append(UInt8(v + 0x20))
                 } else if v == 0x27, !current.isEmpty {
-                    current.append("'")
+                    current.append(UInt8(ascii: "'"))
                 } else if !current.isEmpty {
                     flush()
                 }
             } else if v >= 0xC0 && v <= 0xFF && v != 0xD7 && v != 0xF7 {
                 // Latin-1 letters: upper case (À–Þ) is lower case + 0x20; ß and ÿ have no
                 // one-scalar upper case here.
-                current.append(v <= 0xDE ? Unicode.Scalar(UInt8(v + 0x20)) : scalar)
+                append(v <= 0xDE ? Unicode.Scalar(UInt8(v + 0x20)) : scalar)
             } else if v == 0x2019 {
-                if !current.isEmpty { current.append("'") }
+                if !current.isEmpty { current.append(UInt8(ascii: "'")) }
             } else {
                 let properties = scalar.properties
                 if properties.isAlphabetic || properties.numericType != nil {
-                    current.append(contentsOf: properties.changesWhenLowercased ? properties.lowercaseMapping.unicodeScalars
-                                                                                 : String(scalar).unicodeScalars)
+                    if properties.changesWhenLowercased {
+                        for lower in properties.lowercaseMapping.unicodeScalars { append(lower) }
+                    } else {
+                        append(scalar)
+                    }
                 } else if !current.isEmpty, properties.generalCategory == .nonspacingMark {
-                    current.append(scalar)
+                    append(scalar)
                 } else if !current.isEmpty {
                     flush()
                 }
             }
         }
         flush()
-        return words
     }
 
     /// Snowball keeps the definite singular "-an" ("frågan", "resan") and the Latin neuter
@@ -114,3 +132,44 @@ public enum Tokenizer {
 }
 
 
+
+/// A text split by `Tokenizer.words` once, with its language tally, for every step of routing
+/// that reads it: the classifier's terms and the language of a new conversation.
+///
+/// Why distinct words and a sequence of indices rather than a list of words: mail repeats its
+/// words, and each step then does its work (stop-word and marker lookups, stemming, the model's
+/// counts) once per distinct word. Splitting, counting and looking up every occurrence two or
+/// three times over was a visible part of a poll.
+public struct TextWords: Sendable {
+    /// Each word once, in order of first appearance.
+    public let distinct: [String]
+    /// How often each of `distinct` occurs.
+    public let occurrences: [Int]
+    /// The text's words in order, as indices into `distinct`.
+    public let sequence: [Int]
+    public let language: LanguageGuess.Tally
+
+    public init(_ text: String) {
+        var distinct: [String] = []
+        var occurrences: [Int] = []
+        var sequence: [Int] = []
+        var index: [String: Int] = [:]
+        Tokenizer.split(text) { word in
+            let position = index[word, default: distinct.count]
+            if position == distinct.count {
+                index[word] = position
+                distinct.append(word)
+                occurrences.append(0)
+            }
+            occurrences[position] += 1
+            sequence.append(position)
+        }
+        self.distinct = distinct
+        self.occurrences = occurrences
+        self.sequence = sequence
+        language = LanguageGuess.Tally(words: distinct, occurrences: occurrences)
+    }
+
+    /// The words in order, as `Tokenizer.words` gives them.
+    public var words: [String] { sequence.map { distinct[$0] } }
+}

@@ -69,7 +69,7 @@ public struct TopicClassifier: Sendable {
     public var exampleCount: Int { examplesPerLabel.reduce(0, +) }
 
     public mutating func learn(_ example: TrainingExample) {
-        let features = self.features(subject: "", text: example.text)
+        let features = self.features(normalizedSubject: "", text: TextWords(example.text))
         let label: Int
         if let known = labelIndex[example.label] {
             label = known
@@ -95,15 +95,16 @@ public struct TopicClassifier: Sendable {
     }
 
     public func classify(subject: String, text: String, threshold: Double = 0.5) -> Classification {
-        classify(subject: subject, textWords: Tokenizer.words(text), threshold: threshold)
+        classify(normalizedSubject: SubjectNormalizer.normalize(subject), text: TextWords(text), threshold: threshold)
     }
 
-    /// As `classify(subject:text:threshold:)` for a text already split by `Tokenizer.words`.
-    public func classify(subject: String, textWords: [String], threshold: Double = 0.5) -> Classification {
+    /// As `classify(subject:text:threshold:)` for a subject already normalised
+    /// (`SubjectNormalizer.normalize`) and a text already split.
+    public func classify(normalizedSubject: String, text: TextWords, threshold: Double = 0.5) -> Classification {
         guard !labelNames.isEmpty else {
             return Classification(topic: TopicCatalog.unsorted, confidence: 0, decidingTerms: [], scores: [:])
         }
-        let known = knownFeatures(subject: subject, textWords: textWords).map { feature, count in
+        let known = knownFeatures(normalizedSubject: normalizedSubject, text: text).map { feature, count in
             (feature: feature, count: count, counts: featureCounts[feature]!)
         }
         let labelCount = labelNames.count
@@ -149,11 +150,7 @@ public struct TopicClassifier: Sendable {
     }
 
     /// Unigram terms plus, optionally, bigrams of adjacent terms (joined with a space).
-    func features(subject: String, text: String) -> [String: Int] {
-        features(subject: subject, textWords: Tokenizer.words(text))
-    }
-
-    func features(subject: String, textWords: [String]) -> [String: Int] {
+    func features(normalizedSubject: String, text: TextWords) -> [String: Int] {
         var counts: [String: Int] = [:]
         func add(_ terms: [String], weight: Int) {
             for term in terms { counts[term, default: 0] += weight }
@@ -161,8 +158,8 @@ public struct TopicClassifier: Sendable {
                 for index in 1..<terms.count { counts[terms[index - 1] + " " + terms[index], default: 0] += weight }
             }
         }
-        if !subject.isEmpty { add(Tokenizer.terms(SubjectNormalizer.normalize(subject)), weight: subjectWeight) }
-        add(Tokenizer.terms(words: textWords), weight: 1)
+        if !normalizedSubject.isEmpty { add(Tokenizer.terms(normalizedSubject), weight: subjectWeight) }
+        add(Tokenizer.terms(text), weight: 1)
         return counts
     }
 
@@ -172,22 +169,36 @@ public struct TopicClassifier: Sendable {
     /// bigram string of a page of text only to drop it was most of classifying (8 % of a poll's
     /// CPU). A bigram can only be known when both its terms are, since `learn` counts every
     /// unigram of the text it takes a bigram from, so unknown words end the search early.
-    func knownFeatures(subject: String, textWords: [String]) -> [String: Int] {
+    /// Terms are looked up once per distinct word, and each pair of adjacent words once.
+    func knownFeatures(normalizedSubject: String, text: TextWords) -> [String: Int] {
         var counts: [String: Int] = [:]
-        func add(_ terms: [String], weight: Int) {
-            var previousKnown = false
-            for (index, term) in terms.enumerated() {
-                let known = featureCounts[term] != nil
-                if known { counts[term, default: 0] += weight }
-                if usesBigrams, known, previousKnown {
-                    let bigram = terms[index - 1] + " " + term
-                    if featureCounts[bigram] != nil { counts[bigram, default: 0] += weight }
+        func add(_ text: TextWords, weight: Int) {
+            let terms = Tokenizer.distinctTerms(text)
+            let known = terms.map { $0.map { featureCounts[$0] != nil } ?? false }
+            for index in terms.indices where known[index] {
+                counts[terms[index]!, default: 0] += weight * text.occurrences[index]
+            }
+            guard usesBigrams else { return }
+            // Bigrams join adjacent terms: words without a term (stop words) are passed over.
+            var previous: Int?
+            var bigrams: [Int: String?] = [:]
+            for index in text.sequence where terms[index] != nil {
+                defer { previous = index }
+                guard let before = previous, known[before], known[index] else { continue }
+                let pair = before &* text.distinct.count &+ index
+                let bigram: String?
+                if let seen = bigrams[pair] {
+                    bigram = seen
+                } else {
+                    let joined = terms[before]! + " " + terms[index]!
+                    bigram = featureCounts[joined] != nil ? joined : nil
+                    bigrams[pair] = bigram
                 }
-                previousKnown = known
+                if let bigram { counts[bigram, default: 0] += weight }
             }
         }
-        if !subject.isEmpty { add(Tokenizer.terms(SubjectNormalizer.normalize(subject)), weight: subjectWeight) }
-        add(Tokenizer.terms(words: textWords), weight: 1)
+        if !normalizedSubject.isEmpty { add(TextWords(normalizedSubject), weight: subjectWeight) }
+        add(text, weight: 1)
         return counts
     }
 

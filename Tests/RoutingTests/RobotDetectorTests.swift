@@ -14,6 +14,42 @@ import Testing
             returnedHeaders: returnedHeaders, ownLoopID: Self.own))
     }
 
+    /// The one-pass phrase text equals what it replaced: the whole text lowercased, folded,
+    /// and its whitespace runs collapsed (the phrases it is searched for are ASCII).
+    @Test func phraseTextIsTheLowercasedFoldedTextWithSpacesCollapsed() {
+        func reference(_ text: String) -> [UInt8] {
+            var out = String.UnicodeScalarView()
+            var pendingSpace = false
+            for scalar in Folding.fold(text.lowercased()).unicodeScalars {
+                if scalar.properties.isWhitespace {
+                    pendingSpace = !out.isEmpty
+                    continue
+                }
+                if pendingSpace {
+                    out.append(" ")
+                    pendingSpace = false
+                }
+                out.append(scalar)
+            }
+            return Array(String(out).utf8)
+        }
+        var samples = [
+            "", "   ", "Jag ÄR Ledig\t\r\n till  och MED 3/8", "ÅÄÖ åäö ÉÈ Ü ß Æ Ø", "a\u{308}r  o\u{308}  \u{301}x",
+            "ΣΟΦΙΑ Σ", "İstanbul DŽ ǅ", "I AM OUT\u{00A0}OF THE\u{2003}OFFICE", "tab\u{000B}vt\u{000C}ff\u{2028}ls",
+            "emoji 👋🏽 HEJ", "\u{0000}nul \u{FFFD}", " leading and trailing ",
+        ]
+        var generator = SystemRandomNumberGenerator()
+        let alphabet = Array("aZåÄöÉ \t\n\u{A0}\u{308}\u{301}ΣßİDž👋.,?".unicodeScalars)
+        for _ in 0..<500 {
+            var scalars = String.UnicodeScalarView()
+            for _ in 0..<Int.random(in: 0...40, using: &generator) { scalars.append(alphabet.randomElement(using: &generator)!) }
+            samples.append(String(scalars))
+        }
+        for text in samples {
+            #expect(RobotDetector.phraseSearchBytes(text) == reference(text), "\(text.debugDescription)")
+        }
+    }
+
     @Test func ordinaryMailIsHuman() {
         #expect(verdict() == .human)
         #expect(verdict(headers: [("Auto-Submitted", "no")]) == .human)

@@ -2,6 +2,52 @@ import Testing
 @testable import Routing
 
 @Suite struct TokenizerTests {
+    /// Splitting by bytes gives the words the scalar-by-scalar splitter it replaced gave, and
+    /// `TextWords` holds the same words as distinct words, counts and a sequence.
+    @Test func splittingMatchesTheScalarReferenceAndTextWordsHoldsTheSameWords() {
+        func reference(_ text: String) -> [String] {
+            var words: [String] = []
+            var current = String.UnicodeScalarView()
+            func flush() {
+                while let last = current.last, last == "'" { current.removeLast() }
+                if !current.isEmpty { words.append(String(current)) }
+                current = String.UnicodeScalarView()
+            }
+            for scalar in text.unicodeScalars {
+                let p = scalar.properties
+                if scalar == "'" || scalar == "\u{2019}" {
+                    if !current.isEmpty { current.append("'") }
+                } else if p.isAlphabetic || p.numericType != nil {
+                    current.append(contentsOf: p.lowercaseMapping.unicodeScalars)
+                } else if !current.isEmpty, p.generalCategory == .nonspacingMark {
+                    current.append(scalar)
+                } else if !current.isEmpty {
+                    flush()
+                }
+            }
+            flush()
+            return words
+        }
+        var samples = ["Hej! Jag har en FRÅGA om materialet, 2025-03-01. Mvh", "don't ’til 'quoted' it's''", "ÀÉÎÕÜ ß ÿ × ÷ Þþ",
+                       "ΣΟΦΙΑ İstanbul Ǆemal ½ ² Ⅻ", "a\u{308}r o\u{30A} \u{301}x", "👋🏽emoji中文テキスト", ""]
+        var generator = SystemRandomNumberGenerator()
+        let alphabet = Array("aZ09åÄÖé ,.'’-\u{308}ßÿ×ΣİǄ½Ⅻ中👋\u{A0}\t\n".unicodeScalars)
+        for _ in 0..<1_000 {
+            var scalars = String.UnicodeScalarView()
+            for _ in 0..<Int.random(in: 0...60, using: &generator) { scalars.append(alphabet.randomElement(using: &generator)!) }
+            samples.append(String(scalars))
+        }
+        for text in samples {
+            let words = Tokenizer.words(text)
+            #expect(words == reference(text), "\(text.debugDescription)")
+            let split = TextWords(text)
+            #expect(split.words == words)
+            #expect(Set(split.distinct).count == split.distinct.count)
+            #expect(split.occurrences.reduce(0, +) == words.count)
+            #expect(split.language == LanguageGuess.Tally(words: words))
+        }
+    }
+
     @Test func foldingMakesSpellingsWithoutDiacriticsMeet() {
         #expect(Tokenizer.terms("fråga") == Tokenizer.terms("fraga"))
         #expect(Tokenizer.terms("fråga") == ["frag"])

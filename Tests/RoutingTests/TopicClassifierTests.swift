@@ -17,13 +17,14 @@ import Testing
     @Test func knownFeaturesAreAllFeaturesTheModelHasCountsFor() throws {
         let examples = try Fixtures.trainingExamples()
         let classifier = TopicClassifier(examples: examples)
-        let vocabulary = Set(examples.flatMap { classifier.features(subject: "", text: $0.text).keys })
+        let vocabulary = Set(examples.flatMap { classifier.features(normalizedSubject: "", text: TextWords($0.text)).keys })
         var checked = 0
         for mail in try Fixtures.heldOut() {
             for (subject, text) in [(mail.subject, mail.body), ("", mail.subject + " " + mail.body), (mail.body, "")] {
-                let words = Tokenizer.words(text)
-                let all = classifier.features(subject: subject, textWords: words).filter { vocabulary.contains($0.key) }
-                #expect(classifier.knownFeatures(subject: subject, textWords: words) == all, "\(mail.file)")
+                let words = TextWords(text)
+                let normalized = SubjectNormalizer.normalize(subject)
+                let all = classifier.features(normalizedSubject: normalized, text: words).filter { vocabulary.contains($0.key) }
+                #expect(classifier.knownFeatures(normalizedSubject: normalized, text: words) == all, "\(mail.file)")
                 checked += all.count
             }
         }

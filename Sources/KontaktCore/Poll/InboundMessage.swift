@@ -46,6 +46,7 @@ public struct InboundMessage: Sendable {
         var inReplyTo: [String]
         var references: [String]
         var date: Date?
+        var normalizedSubject: String
     }
 }
 
@@ -84,37 +85,37 @@ extension Ingestor {
                                    verdict: .human, opening: nil), nil)
         }
         Ingestor.fill(&record, from: message)
+        // Normalised once: robot detection, the classifier and threading all read it.
+        let normalizedSubject = SubjectNormalizer.normalize(record.subject)
         let reasons = Ingestor.quarantineReasons(message)
         if !reasons.isEmpty { record.state = .quarantined }
-        let verdict = reasons.isEmpty ? RobotDetector.verdict(for: router.robotEvidence(for: message)) : .human
+        let verdict = reasons.isEmpty
+            ? RobotDetector.verdict(for: router.robotEvidence(for: message, normalizedSubject: normalizedSubject)) : .human
         let lineage = InboundMessage.Lineage(messageID: message.messageID, inReplyTo: message.inReplyTo,
-                                              references: message.references, date: message.date)
+                                              references: message.references, date: message.date,
+                                              normalizedSubject: normalizedSubject)
         // Only a person's message that is not quarantined can open a conversation.
         let opens = reasons.isEmpty && verdict == .human
         let inbound = InboundMessage(record: record, raw: raw, lineage: lineage, quarantineReasons: reasons,
                                      attachments: Ingestor.attachmentRecords(message), verdict: verdict,
-                                     opening: opens ? opening(for: record) : nil)
+                                     opening: opens ? opening(for: record, normalizedSubject: normalizedSubject) : nil)
         return (inbound, message)
     }
 
-    /// What a new conversation takes from `record`'s subject, sender and new text.
-    func opening(for record: MessageRecord) -> ConversationOpening {
-        opening(subject: record.subject, fromAddress: record.fromAddress, newText: record.newText)
-    }
-
-    private func opening(subject: String, fromAddress: String, newText: String) -> ConversationOpening {
+    /// What a new conversation takes from `record`'s subject (normalised), sender and new text.
+    func opening(for record: MessageRecord, normalizedSubject: String) -> ConversationOpening {
         // Routing reads the start of the new text only: a topic shows in the first screenfuls,
         // and a hostile 25 MB text body must not cost seconds of tokenising.
-        let sample = String(newText.unicodeScalars.prefix(Ingestor.routingSampleLength))
+        let sample = String(record.newText.unicodeScalars.prefix(Ingestor.routingSampleLength))
         // Split once for the classifier and the language guess.
-        let sampleWords = Tokenizer.words(sample)
+        let words = TextWords(sample)
         return ConversationOpening(
-            normalizedSubject: SubjectNormalizer.normalize(subject),
-            classification: router.classify(subject: subject, textWords: sampleWords),
-            senderKind: SenderKindClassifier.kind(address: fromAddress, text: sample,
+            normalizedSubject: normalizedSubject,
+            classification: router.classify(normalizedSubject: normalizedSubject, text: words),
+            senderKind: SenderKindClassifier.kind(address: record.fromAddress, text: sample,
                                                   internalDomains: config.routing.internalDomains,
                                                   businessDomains: config.routing.businessDomains),
-            isEnglish: LanguageGuess.isEnglish(words: Tokenizer.words(subject) + sampleWords))
+            isEnglish: (TextWords(normalizedSubject).language + words.language).isEnglish)
     }
 
     /// `messages` with their bytes committed to the raw file, in one durable commit, ahead of

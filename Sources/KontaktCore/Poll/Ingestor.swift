@@ -184,7 +184,7 @@ public struct Ingestor: Sendable {
         let sender = record.fromAddress
         let facts = InboundThreadingFacts(messageID: lineage.messageID, inReplyTo: lineage.inReplyTo,
                                           references: lineage.references, subject: record.subject,
-                                          senderAddress: sender, date: lineage.date ?? record.receivedAt)
+                                          normalizedSubject: lineage.normalizedSubject, senderAddress: sender, date: lineage.date ?? record.receivedAt)
         let match = ThreadMatcher.match(facts, in: StoreConversationLookup(tx: tx), tagName: config.routing.threadTag)
         let now = record.receivedAt
         var conversation: ConversationRecord
@@ -223,7 +223,7 @@ public struct Ingestor: Sendable {
         let subject = record.subject
         let campaignTopic = try tx.campaignTopic(answeringAny: lineage.inReplyTo + lineage.references)
         // Prepared for every message that can open a conversation; worked out here otherwise.
-        let opening = prepared.opening ?? self.opening(for: record)
+        let opening = prepared.opening ?? self.opening(for: record, normalizedSubject: lineage.normalizedSubject)
         var conversation = ConversationRecord(
             subject: subject, normalizedSubject: opening.normalizedSubject,
             topic: campaignTopic ?? opening.classification.topic,

@@ -45,8 +45,8 @@ public struct Router: Sendable {
         classifier.classify(subject: subject, text: text, threshold: threshold)
     }
 
-    public func classify(subject: String, textWords: [String]) -> Classification {
-        classifier.classify(subject: subject, textWords: textWords, threshold: threshold)
+    public func classify(normalizedSubject: String, text: TextWords) -> Classification {
+        classifier.classify(normalizedSubject: normalizedSubject, text: text, threshold: threshold)
     }
 
     static func loadTraining(_ directory: String) throws(KontaktError) -> [TrainingExample] {
@@ -94,7 +94,7 @@ public struct Router: Sendable {
 
 extension Router {
     /// The facts robot detection needs, read from a parsed message.
-    func robotEvidence(for message: Message) -> RobotEvidence {
+    func robotEvidence(for message: Message, normalizedSubject: String? = nil) -> RobotEvidence {
         var deliveryStatus: String?
         var returnedHeaders: String?
         for part in message.allParts() {
@@ -115,6 +115,7 @@ extension Router {
         return RobotEvidence(
             headers: message.headers.map { (name: $0.name, value: $0.value) },
             subject: message.subject ?? "",
+            normalizedSubject: normalizedSubject,
             fromAddress: message.from.first?.address.lowercased() ?? "",
             returnPath: message.header("Return-Path").map { $0.trimmingCharacters(in: CharacterSet(charactersIn: "<> ")) },
             text: message.text,
