@@ -5,7 +5,8 @@ import GRDB
 /// Why by hand: GRDB's `insert` of a Codable record builds a data-access object and runs the
 /// record through an `Encoder` on every call, and has SQLite's authorizer look at the statement
 /// each time; for the message, attachment and server-action rows of a 10,000-message poll that
-/// was 4 % of the poll's CPU (BENCHMARKS.md "## Fetching"). Reading stays with GRDB's Codable
+/// was 4 % of the poll's CPU, and for the conversation and event rows of each new conversation
+/// another 3 % (BENCHMARKS.md "## Fetching"). Reading stays with GRDB's Codable
 /// decoding. `StoreTests` checks `insertColumns` against the table and reads every field back,
 /// so a column added later cannot be left out silently.
 protocol HandInsertedRecord: TableRecord {
@@ -66,4 +67,24 @@ extension ServerActionRecord: HandInsertedRecord {
     var insertValues: [(any DatabaseValueConvertible)?] {
         [mailboxName, uidValidity, uid, action.rawValue, target, createdAt, attempts, lastError]
     }
+}
+
+extension ConversationRecord: HandInsertedRecord {
+    static let insertColumns = [
+        "subject", "normalizedSubject", "topic", "confidence", "topicSource", "status", "senderKind", "contactAddress",
+        "contactName", "language", "weakMatch", "isRobot", "createdAt", "lastActivityAt", "firstAnsweredAt", "closedAt",
+    ]
+    static let insertSQL = makeInsertSQL(orIgnore: false)
+    static let insertOrIgnoreSQL = makeInsertSQL(orIgnore: true)
+    var insertValues: [(any DatabaseValueConvertible)?] {
+        [subject, normalizedSubject, topic, confidence, topicSource, status.rawValue, senderKind, contactAddress,
+         contactName, language, weakMatch, isRobot, createdAt, lastActivityAt, firstAnsweredAt, closedAt]
+    }
+}
+
+extension EventRecord: HandInsertedRecord {
+    static let insertColumns = ["at", "conversationId", "actor", "kind", "detail"]
+    static let insertSQL = makeInsertSQL(orIgnore: false)
+    static let insertOrIgnoreSQL = makeInsertSQL(orIgnore: true)
+    var insertValues: [(any DatabaseValueConvertible)?] { [at, conversationId, actor, kind, detail] }
 }

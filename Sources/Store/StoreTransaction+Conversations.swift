@@ -6,40 +6,41 @@ extension StoreTransaction {
 
     /// The conversation that holds a message (received or sent) with this Message-ID.
     public func conversationId(containingMessageID messageID: String) throws -> Int64? {
-        if let id = try Int64.fetchOne(db, sql: """
+        if let id = try Int64.fetchOne(db.cachedStatement(sql: """
             SELECT conversationId FROM message WHERE messageID = ? AND conversationId IS NOT NULL LIMIT 1
-            """, arguments: [messageID]) {
+            """), arguments: [messageID]) {
             return id
         }
-        return try Int64.fetchOne(db, sql: """
+        return try Int64.fetchOne(db.cachedStatement(sql: """
             SELECT conversationId FROM outbox WHERE messageID = ? AND conversationId IS NOT NULL LIMIT 1
-            """, arguments: [messageID])
+            """), arguments: [messageID])
     }
 
     public func participants(ofConversation id: Int64) throws -> Set<String> {
-        Set(try String.fetchAll(db, sql: "SELECT address FROM conversationParticipant WHERE conversationId = ?", arguments: [id]))
+        Set(try String.fetchAll(db.cachedStatement(sql: "SELECT address FROM conversationParticipant WHERE conversationId = ?"),
+                                arguments: [id]))
     }
 
     /// Conversations with this normalised subject in which `sender` took part, active since `since`.
     public func conversationIds(normalizedSubject: String, participant sender: String, since: Date) throws -> [Int64] {
-        try Int64.fetchAll(db, sql: """
+        try Int64.fetchAll(db.cachedStatement(sql: """
             SELECT c.id FROM conversation c
             JOIN conversationParticipant p ON p.conversationId = c.id AND p.address = ?
             WHERE c.normalizedSubject = ? AND c.lastActivityAt >= ? AND c.isRobot = 0
             ORDER BY c.lastActivityAt DESC
-            """, arguments: [sender, normalizedSubject, since])
+            """), arguments: [sender, normalizedSubject, since])
     }
 
     // MARK: - Conversations
 
     public func conversation(id: Int64) throws -> ConversationRecord? {
-        try ConversationRecord.fetchOne(db, key: id)
+        try ConversationRecord.fetchOne(db.cachedStatement(sql: "SELECT * FROM conversation WHERE id = ?"), arguments: [id])
     }
 
     @discardableResult
     public func insert(_ conversation: ConversationRecord) throws -> ConversationRecord {
         var c = conversation
-        try c.insert(db)
+        try insertRow(&c)
         return c
     }
 
@@ -49,13 +50,13 @@ extension StoreTransaction {
 
     public func addParticipant(_ address: String, toConversation id: Int64) throws {
         guard !address.isEmpty else { return }
-        try db.execute(sql: "INSERT OR IGNORE INTO conversationParticipant(conversationId, address) VALUES (?, ?)",
-                       arguments: [id, address.lowercased()])
+        try db.cachedStatement(sql: "INSERT OR IGNORE INTO conversationParticipant(conversationId, address) VALUES (?, ?)")
+            .execute(arguments: [id, address.lowercased()])
     }
 
     public func record(_ event: EventRecord) throws {
         var e = event
-        try e.insert(db)
+        try insertRow(&e)
     }
 
     public func events(ofConversation id: Int64) throws -> [EventRecord] {

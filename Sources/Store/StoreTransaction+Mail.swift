@@ -96,8 +96,8 @@ extension StoreTransaction {
     func indexForSearch(_ message: MessageRecord) throws {
         guard message.state != .robot else { return }
         let sender = [message.fromName ?? "", message.fromAddress].joined(separator: " ")
-        try db.execute(sql: "INSERT INTO messageSearch(rowid, subject, text, sender) VALUES (?, ?, ?, ?)",
-                       arguments: [message.id, message.subject, message.text, sender])
+        try db.cachedStatement(sql: "INSERT INTO messageSearch(rowid, subject, text, sender) VALUES (?, ?, ?, ?)")
+            .execute(arguments: [message.id, message.subject, message.text, sender])
     }
 
     public func replaceAttachments(messageId: Int64, with attachments: [AttachmentRecord]) throws {

@@ -71,6 +71,32 @@ import Synchronization
         everyAction.id = 1; everyAction.lastError = "e"
         var everyAttachment = AttachmentRecord(messageId: 1, position: 0, filename: "a.pdf", contentType: "application/pdf", size: 9)
         everyAttachment.id = 1
+        var everyConversation = ConversationRecord(subject: "Fråga", normalizedSubject: "fråga", topic: "material", confidence: 0.75,
+                                                   contactAddress: "a@b.se", at: when)
+        everyConversation.id = 1; everyConversation.contactName = "Åsa"; everyConversation.weakMatch = "w"
+        everyConversation.firstAnsweredAt = when.addingTimeInterval(60); everyConversation.closedAt = when.addingTimeInterval(120)
+        everyConversation.status = .closed; everyConversation.isRobot = true; everyConversation.language = "en"
+        everyConversation.topicSource = "director"; everyConversation.senderKind = "business"
+        var everyEvent = EventRecord(at: when, conversationId: 1, actor: "poller", kind: "reopened", detail: "d")
+        everyEvent.id = 1
+        #expect(try fields(everyConversation) == Set(ConversationRecord.insertColumns + ["id"]))
+        #expect(try fields(everyEvent) == Set(EventRecord.insertColumns + ["id"]))
+        #expect(try columns("conversation").isSuperset(of: ConversationRecord.insertColumns))
+        #expect(try columns("event").isSuperset(of: EventRecord.insertColumns))
+        var conversation = everyConversation
+        conversation.id = nil
+        let storedConversation = try store.write { tx in try tx.insert(conversation) }
+        let fetchedConversation = try #require(try store.read { tx in try tx.conversation(id: storedConversation.id!) })
+        let sorted = JSONEncoder()
+        sorted.outputFormatting = .sortedKeys
+        #expect(try sorted.encode(fetchedConversation) == sorted.encode(storedConversation))
+        var event = everyEvent
+        event.id = nil
+        event.conversationId = storedConversation.id
+        try store.write { tx in try tx.record(event) }
+        let events = try store.read { tx in try EventRecord.fetchAll(tx.db) }
+        #expect(events.count == 1 && events[0].at == when && events[0].kind == "reopened" && events[0].detail == "d"
+                && events[0].conversationId == storedConversation.id && events[0].id != nil)
         #expect(try fields(everyField) == Set(MessageRecord.insertColumns + ["id"]))
         #expect(try fields(everyAttachment) == Set(AttachmentRecord.insertColumns + ["id"]))
         #expect(try fields(everyAction) == Set(ServerActionRecord.insertColumns + ["id"]))
