@@ -11,6 +11,18 @@ enum Fixtures {
     static let heldOutDirectory = repositoryRoot.appendingPathComponent("Tests/RoutingTests/HeldOut")
     static let trainingDirectory = repositoryRoot.appendingPathComponent("etc/training")
 
+    /// `count` random strings of up to `maxLength` scalars drawn from `alphabet`: hostile input
+    /// for checking a fast path against the plain code it replaced.
+    static func randomTexts(_ count: Int, from alphabet: String, maxLength: Int) -> [String] {
+        var generator = SystemRandomNumberGenerator()
+        let scalars = Array(alphabet.unicodeScalars)
+        return (0..<count).map { _ in
+            var text = String.UnicodeScalarView()
+            for _ in 0..<Int.random(in: 0...maxLength, using: &generator) { text.append(scalars.randomElement(using: &generator)!) }
+            return String(text)
+        }
+    }
+
     /// Every example in etc/training/*.tsv.
     static func trainingExamples() throws -> [TrainingExample] {
         let files = try FileManager.default.contentsOfDirectory(at: trainingDirectory, includingPropertiesForKeys: nil)

@@ -38,13 +38,7 @@ import Testing
             "ΣΟΦΙΑ Σ", "İstanbul DŽ ǅ", "I AM OUT\u{00A0}OF THE\u{2003}OFFICE", "tab\u{000B}vt\u{000C}ff\u{2028}ls",
             "emoji 👋🏽 HEJ", "\u{0000}nul \u{FFFD}", " leading and trailing ",
         ]
-        var generator = SystemRandomNumberGenerator()
-        let alphabet = Array("aZåÄöÉ \t\n\u{A0}\u{308}\u{301}ΣßİDž👋.,?".unicodeScalars)
-        for _ in 0..<500 {
-            var scalars = String.UnicodeScalarView()
-            for _ in 0..<Int.random(in: 0...40, using: &generator) { scalars.append(alphabet.randomElement(using: &generator)!) }
-            samples.append(String(scalars))
-        }
+        samples += Fixtures.randomTexts(500, from: "aZåÄöÉ \t\n\u{A0}\u{308}\u{301}ΣßİDž👋.,?", maxLength: 40)
         for text in samples {
             #expect(RobotDetector.phraseSearchBytes(text) == reference(text), "\(text.debugDescription)")
         }

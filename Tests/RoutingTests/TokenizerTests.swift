@@ -30,13 +30,7 @@ import Testing
         }
         var samples = ["Hej! Jag har en FRÅGA om materialet, 2025-03-01. Mvh", "don't ’til 'quoted' it's''", "ÀÉÎÕÜ ß ÿ × ÷ Þþ",
                        "ΣΟΦΙΑ İstanbul Ǆemal ½ ² Ⅻ", "a\u{308}r o\u{30A} \u{301}x", "👋🏽emoji中文テキスト", ""]
-        var generator = SystemRandomNumberGenerator()
-        let alphabet = Array("aZ09åÄÖé ,.'’-\u{308}ßÿ×ΣİǄ½Ⅻ中👋\u{A0}\t\n".unicodeScalars)
-        for _ in 0..<1_000 {
-            var scalars = String.UnicodeScalarView()
-            for _ in 0..<Int.random(in: 0...60, using: &generator) { scalars.append(alphabet.randomElement(using: &generator)!) }
-            samples.append(String(scalars))
-        }
+        samples += Fixtures.randomTexts(1_000, from: "aZ09åÄÖé ,.'’-\u{308}ßÿ×ΣİǄ½Ⅻ中👋\u{A0}\t\n", maxLength: 60)
         for text in samples {
             let words = Tokenizer.words(text)
             #expect(words == reference(text), "\(text.debugDescription)")
