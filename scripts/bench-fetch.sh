@@ -33,6 +33,19 @@ say() { printf 'bench-fetch: %s\n' "$*" >&2; }
 now() { date +%s.%N; }
 elapsed() { python3 -c "import sys; print(f'{float(sys.argv[2]) - float(sys.argv[1]):.2f}')" "$1" "$(now)"; }
 
+# 0. Room on disk: the corpus, plus what each writing fetcher stores (a copy of it each, in
+#    $OUT, kept for inspection until the next run). A full disk made Postfix refuse mail
+#    ("452 Insufficient system storage") to every test run afterwards, so refuse up front.
+rm -rf "$OUT"
+mkdir -p "$OUT"
+writers=$(wc -w <<<"${FETCHERS//raw/}")
+need_kb=$((N * 310 * (writers + 1) * 12 / 10))
+free_kb=$(df --output=avail -k "$OUT" | tail -1)
+if ((free_kb < need_kb)); then
+  say "needs about $((need_kb / 1048576 + 1)) GB free for $OUT (has $((free_kb / 1048576)) GB): free some space or set BENCH_OUT"
+  exit 1
+fi
+
 # 1. The stack.
 scripts/mailstack up >&2
 eval "$(scripts/mailstack env)"
