@@ -95,12 +95,12 @@ public struct TopicClassifier: Sendable {
     }
 
     public func classify(subject: String, text: String, threshold: Double = 0.5) -> Classification {
-        classify(normalizedSubject: SubjectNormalizer.normalize(subject), text: TextWords(text), threshold: threshold)
+        classify(normalizedSubject: TextWords(SubjectNormalizer.normalize(subject)), text: TextWords(text), threshold: threshold)
     }
 
     /// As `classify(subject:text:threshold:)` for a subject already normalised
-    /// (`SubjectNormalizer.normalize`) and a text already split.
-    public func classify(normalizedSubject: String, text: TextWords, threshold: Double = 0.5) -> Classification {
+    /// (`SubjectNormalizer.normalize`) and split, and a text already split.
+    public func classify(normalizedSubject: TextWords, text: TextWords, threshold: Double = 0.5) -> Classification {
         guard !labelNames.isEmpty else {
             return Classification(topic: TopicCatalog.unsorted, confidence: 0, decidingTerms: [], scores: [:])
         }
@@ -170,7 +170,7 @@ public struct TopicClassifier: Sendable {
     /// CPU). A bigram can only be known when both its terms are, since `learn` counts every
     /// unigram of the text it takes a bigram from, so unknown words end the search early.
     /// Terms are looked up once per distinct word, and each pair of adjacent words once.
-    func knownFeatures(normalizedSubject: String, text: TextWords) -> [String: Int] {
+    func knownFeatures(normalizedSubject: TextWords, text: TextWords) -> [String: Int] {
         var counts: [String: Int] = [:]
         func add(_ text: TextWords, weight: Int) {
             let terms = Tokenizer.distinctTerms(text)
@@ -197,7 +197,7 @@ public struct TopicClassifier: Sendable {
                 if let bigram { counts[bigram, default: 0] += weight }
             }
         }
-        if !normalizedSubject.isEmpty { add(TextWords(normalizedSubject), weight: subjectWeight) }
+        add(normalizedSubject, weight: subjectWeight)
         add(text, weight: 1)
         return counts
     }

@@ -49,7 +49,7 @@ extension StoreTransaction {
         var record = message
         if let bytes {
             record.rawKey = try raw.insert([bytes], at: Date())[0]
-        } else if let key = record.rawKey, !confirmedRaw.keys.contains(key) {
+        } else if let key = record.rawKey {
             try confirmRaw([key])
         }
         try insertRow(&record)

@@ -24,7 +24,7 @@ import Testing
                 let words = TextWords(text)
                 let normalized = SubjectNormalizer.normalize(subject)
                 let all = classifier.features(normalizedSubject: normalized, text: words).filter { vocabulary.contains($0.key) }
-                #expect(classifier.knownFeatures(normalizedSubject: normalized, text: words) == all, "\(mail.file)")
+                #expect(classifier.knownFeatures(normalizedSubject: TextWords(normalized), text: words) == all, "\(mail.file)")
                 checked += all.count
             }
         }

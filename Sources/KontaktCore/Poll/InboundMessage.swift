@@ -108,14 +108,15 @@ extension Ingestor {
         // and a hostile 25 MB text body must not cost seconds of tokenising.
         let sample = String(record.newText.unicodeScalars.prefix(Ingestor.routingSampleLength))
         // Split once for the classifier and the language guess.
+        let subjectWords = TextWords(normalizedSubject)
         let words = TextWords(sample)
         return ConversationOpening(
             normalizedSubject: normalizedSubject,
-            classification: router.classify(normalizedSubject: normalizedSubject, text: words),
+            classification: router.classify(normalizedSubject: subjectWords, text: words),
             senderKind: SenderKindClassifier.kind(address: record.fromAddress, text: sample,
                                                   internalDomains: config.routing.internalDomains,
                                                   businessDomains: config.routing.businessDomains),
-            isEnglish: (TextWords(normalizedSubject).language + words.language).isEnglish)
+            isEnglish: (subjectWords.language + words.language).isEnglish)
     }
 
     /// `messages` with their bytes committed to the raw file, in one durable commit, ahead of

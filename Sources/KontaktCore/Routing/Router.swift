@@ -45,7 +45,7 @@ public struct Router: Sendable {
         classifier.classify(subject: subject, text: text, threshold: threshold)
     }
 
-    public func classify(normalizedSubject: String, text: TextWords) -> Classification {
+    public func classify(normalizedSubject: TextWords, text: TextWords) -> Classification {
         classifier.classify(normalizedSubject: normalizedSubject, text: text, threshold: threshold)
     }
 
