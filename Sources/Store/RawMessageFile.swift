@@ -89,8 +89,8 @@ final class RawMessageFile: @unchecked Sendable {
             keys.reserveCapacity(blobs.count)
             for blob in blobs {
                 try blob.withUnsafeBytes { buffer in
-                    // Bound without copying the message into a Data first: SQLite copies the
-                    // bytes itself (GRDB binds blobs SQLITE_TRANSIENT) before `execute` returns.
+                    // Bound without copying the message into a Data first; GRDB binds the
+                    // arguments of `execute(arguments:)` SQLITE_STATIC, valid until it returns.
                     let bytes = buffer.baseAddress.map {
                         Data(bytesNoCopy: UnsafeMutableRawPointer(mutating: $0), count: buffer.count, deallocator: .none)
                     } ?? Data()

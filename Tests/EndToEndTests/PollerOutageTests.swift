@@ -11,9 +11,9 @@ struct PollerOutageTests {
 
     @Test func dovecotStoppedMidRunThenTheNextRunCompletes() throws {
         let kontakt = try KontaktInstance(stack: stack)
-        let total = 400
-        // 200 KB each, 80 MB in all: more than the poller fetches ahead (32 MB), so the fetch
-        // is still under way when the outage comes.
+        let total = 700
+        // 200 KB each, 140 MB in all: more than the poller holds at once (a 64 MB fetch window
+        // plus a 32 MB commit group), so the fetch is still under way when the outage comes.
         let filler = "\n\n" + String(repeating: "QUJDREVGR0hJSktMTU5PUFFSU1RVVldYWVo=\n", count: 5_500)
         let messages = (0..<total).map { i in
             testMessage(from: "person\(i)@example.se", to: kontakt.address, subject: "Fråga \(i)",

@@ -83,7 +83,8 @@ public struct MailImporter {
             while !exhausted {
                 var group: [Item] = []
                 var raws: [[UInt8]] = []
-                while group.count < Poller.commitGroupMessages {
+                var rawBytes = 0
+                while group.count < Poller.commitGroupMessages, rawBytes < Poller.commitGroupBytes {
                     let item: Item
                     do {
                         guard let next = try source.next() else { exhausted = true; break }
@@ -96,7 +97,9 @@ public struct MailImporter {
                         break
                     }
                     do {
-                        raws.append(try item.raw())
+                        let raw = try item.raw()
+                        rawBytes += raw.count
+                        raws.append(raw)
                         group.append(item)
                     } catch {
                         // One unreadable file in a folder does not stop the rest of it.
