@@ -68,6 +68,34 @@ struct BodyPrefetcherTests {
         #expect(ids.map(number) == Array(0..<40))
     }
 
+    /// The fetch and preparation threads yield to the committing thread: each runs five nice
+    /// levels below it (`BodyPrefetcher.yieldToCommits`), and the poller's thread is untouched.
+    @Test func helperThreadsRunBelowTheCommittingThread() throws {
+        #if os(Linux)
+        let box = try mailbox(6)
+        let imap = try stack.imap(user: box.kontakt.address)
+        let which = __priority_which_t(PRIO_PROCESS.rawValue)
+        let before = getpriority(which, 0)
+        let seen = LockedBox<[Int32]>([])
+        let prefetcher = BodyPrefetcher(
+            imap: imap, plan: .init(uids: box.uids, folder: MailboxName("INBOX"), uidValidity: box.validity, headerOnly: [],
+                                    batchMode: false, batchGroups: []),
+            logger: Logger(label: "test"),
+            prepare: { [ingestor = box.ingestor] raw in
+                seen.update { $0.append(getpriority(which, 0)) }
+                return ingestor.prepare(raw)
+            },
+            serverActions: { 0 })
+        prefetcher.start()
+        let ids = try takeAll(prefetcher, box.uids, requestActionsAfter: 0)
+        prefetcher.finish()
+        #expect(ids.map(number) == Array(0..<6))
+        #expect(seen.get().count == 6)
+        #expect(seen.get().allSatisfy { $0 == min(before + 5, 19) }, "preparation ran at \(seen.get()), the poller at \(before)")
+        #expect(getpriority(which, 0) == before, "the committing thread keeps its priority")
+        #endif
+    }
+
     @Test func aFailingExtraSessionHandsItsMessageBackAndThePollGoesOn() throws {
         let box = try mailbox(25)
         let imap = try stack.imap(user: box.kontakt.address)

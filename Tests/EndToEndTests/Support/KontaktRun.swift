@@ -136,7 +136,6 @@ struct KontaktInstance {
     }
 }
 
-/// The stdout bytes read on another thread.
 /// A value a test shares with a helper thread.
 final class LockedBox<Value>: @unchecked Sendable {
     private let lock = NSLock()
