@@ -42,7 +42,7 @@ let package = Package(
         .target(
             name: "Store",
             dependencies: [
-                "Routing",
+                "MailMessage", "Routing",
                 .product(name: "GRDB", package: "GRDB.swift"),
             ]
         ),

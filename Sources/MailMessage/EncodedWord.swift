@@ -59,6 +59,32 @@ enum EncodedWord {
 
     private struct Word { var charset: String; var encoding: UInt8; var textRange: Range<Int>; var end: Int }
 
+    /// The encoded words in `range` of `bytes` (a header block, folded as it came) whose decoded
+    /// bytes contain `needle` (lowercase; ASCII case-insensitively), each with what replaces it:
+    /// a B-encoded word in the same charset with the needle replaced (`RawRedaction`).
+    static func redactions(in bytes: [UInt8], range: Range<Int>, needle: [UInt8],
+                           replacement: [UInt8]) -> [(Range<Int>, [UInt8])] {
+        var edits: [(Range<Int>, [UInt8])] = []
+        var i = range.lowerBound
+        while i + 1 < range.upperBound {
+            guard bytes[i] == UInt8(ascii: "="), bytes[i + 1] == UInt8(ascii: "?"), let word = parseWord(bytes, at: i),
+                  word.end <= range.upperBound else {
+                i += 1
+                continue
+            }
+            let text = bytes[word.textRange]
+            let decoded = word.encoding == UInt8(ascii: "B") || word.encoding == UInt8(ascii: "b")
+                ? TransferEncoding.decodeBase64(text).bytes : decodeQ(text)
+            let redacted = RawRedaction.replacingASCII(needle, with: replacement, in: decoded)
+            if redacted != decoded {
+                let label = word.charset.isEmpty ? "utf-8" : word.charset
+                edits.append((i..<word.end, Array("=?\(label)?B?".utf8) + TransferEncoding.encodeBase64(redacted) + Array("?=".utf8)))
+            }
+            i = word.end
+        }
+        return edits
+    }
+
     /// Parses `=?charset?X?text?=` starting at `start`, or returns nil.
     private static func parseWord(_ b: [UInt8], at start: Int) -> Word? {
         let n = b.count

@@ -247,10 +247,15 @@ enum TransferEncoding: Equatable {
     /// trailing whitespace encoded, and two line starts protected: "From " (mangled to ">From " by
     /// mbox tools) as `=46rom`, and a leading "." (SMTP dot-stuffing mishaps) as `=2E`.
     static func encodeQuotedPrintableText(_ text: String) -> [UInt8] {
+        encodeQuotedPrintable(Array(text.utf8)) + [13, 10]
+    }
+
+    /// Quoted-printable of any bytes, as `encodeQuotedPrintableText` but with no line break added
+    /// after the last line: the lines (split on CRLF, LF or a lone CR) joined by CRLF, so bytes
+    /// that end with a line break come back with one and bytes that do not, without.
+    static func encodeQuotedPrintable(_ bytes: [UInt8]) -> [UInt8] {
         var out = [UInt8]()
-        let bytes = Array(text.utf8)
         out.reserveCapacity(bytes.count + bytes.count / 8 + 8)
-        // Split into lines on CRLF, LF or lone CR.
         var lines: [ArraySlice<UInt8>] = []
         var start = 0
         var i = 0
@@ -264,9 +269,9 @@ enum TransferEncoding: Equatable {
             } else { i += 1 }
         }
         lines.append(bytes[start..<bytes.count])
-        for line in lines {
+        for (index, line) in lines.enumerated() {
+            if index > 0 { out.append(13); out.append(10) }
             encodeQPLine(line, into: &out)
-            out.append(13); out.append(10)
         }
         return out
     }

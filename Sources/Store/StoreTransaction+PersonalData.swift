@@ -1,5 +1,6 @@
 import Foundation
 import GRDB
+import MailMessage
 
 /// Where one person's address appears in the store: what an access request exports and what
 /// `forget` erases.
@@ -196,10 +197,10 @@ extension StoreTransaction {
                     switch value.storage {
                         case .blob(let data):
                             let bytes = [UInt8](data)
-                            let redacted = ByteRedaction.replacing(needle, with: replacement, in: bytes)
+                            let redacted = RawRedaction.replacingASCII(needle, with: replacement, in: bytes)
                             if redacted != bytes { assignments.append("\(column) = ?"); arguments.append(Data(redacted)) }
                         case .string(let text):
-                            let redacted = ByteRedaction.replacing(needle, with: replacement, in: Array(text.utf8))
+                            let redacted = RawRedaction.replacingASCII(needle, with: replacement, in: Array(text.utf8))
                             if redacted != Array(text.utf8) {
                                 assignments.append("\(column) = ?")
                                 arguments.append(String(decoding: redacted, as: UTF8.self))
@@ -219,53 +220,27 @@ extension StoreTransaction {
                 changed += 1
             }
         }
-        // Raw messages, in the raw file.
-        for key in try raw.keys(mentioning: address) {
-            guard let row = try Row.fetchOne(db, sql: "SELECT id, state FROM message WHERE rawKey = ?", arguments: [key]) else {
-                // Bytes no message refers to (a crash's leftover not yet swept): nothing to keep.
-                try raw.delete(keys: [key])
-                continue
-            }
+        // Raw messages, in the raw file. Every stored one is read, not only those whose bytes
+        // mention the address: inside a base64 or quoted-printable part, or an encoded word, the
+        // address cannot be found by searching the stored bytes (`RawRedaction`).
+        let stored = try Row.fetchAll(db, sql: "SELECT id, state, rawKey FROM message WHERE rawKey IS NOT NULL")
+        let referenced = Set(stored.map { $0["rawKey"] as Int64 })
+        // Bytes no message refers to (a crash's leftover not yet swept): nothing to keep.
+        let leftovers = try raw.keys(mentioning: address).filter { !referenced.contains($0) }
+        try raw.delete(keys: leftovers)
+        for row in stored {
+            let key: Int64 = row["rawKey"]
             let id: Int64 = row["id"]
+            guard let bytes = try raw.bytes(key: key).map({ [UInt8]($0) }) else { continue }
+            let redacted = RawRedaction.redacting(address, with: StoreTransaction.redactedAddress, in: bytes)
+            guard redacted != bytes else { continue }
             if (row["state"] as String?) == "robot" {
                 changed += try deleteMessages([id])
                 continue
             }
-            guard let bytes = try raw.bytes(key: key).map({ [UInt8]($0) }) else { continue }
-            let redacted = ByteRedaction.replacing(needle, with: replacement, in: bytes)
-            guard redacted != bytes else { continue }
             try raw.replace(key: key, with: redacted)
             if redactedMessages.insert(id).inserted { changed += 1 }
         }
         return changed
     }
-}
-
-/// Case-insensitive (ASCII) replacement of a byte string, for redacting an address inside raw
-/// message bytes that need not be valid UTF-8.
-enum ByteRedaction {
-    static func replacing(_ needle: [UInt8], with replacement: [UInt8], in haystack: [UInt8]) -> [UInt8] {
-        guard !needle.isEmpty, haystack.count >= needle.count else { return haystack }
-        var out: [UInt8] = []
-        out.reserveCapacity(haystack.count)
-        var i = 0
-        let last = haystack.count - needle.count
-        while i < haystack.count {
-            if i <= last, lower(haystack[i]) == needle[0], matches(needle, haystack, at: i) {
-                out.append(contentsOf: replacement)
-                i += needle.count
-            } else {
-                out.append(haystack[i])
-                i += 1
-            }
-        }
-        return out
-    }
-
-    private static func matches(_ needle: [UInt8], _ haystack: [UInt8], at start: Int) -> Bool {
-        for k in 0..<needle.count where lower(haystack[start + k]) != needle[k] { return false }
-        return true
-    }
-
-    private static func lower(_ b: UInt8) -> UInt8 { (b >= 65 && b <= 90) ? b + 32 : b }
 }

@@ -8,7 +8,7 @@ struct ForgetCommand: ParsableCommand {
         commandName: "forget",
         abstract: "Erase everything stored about one e-mail address (GDPR erasure).",
         discussion: """
-            Deletes the conversations the person started (messages in and out, notes, events, corrections, outbox entries), their messages in other conversations, their outbox entries and campaign rows, and replaces the address wherever someone else's message or a note still mentions it (raw messages included). Then rebuilds the search index, checkpoints the WAL and VACUUMs both files, so nothing of the address remains in the store or its raw file. This cannot be undone: export first if the request asks for a copy. Mail on the IMAP server is not touched.
+            Deletes the conversations the person started (messages in and out, notes, events, corrections, outbox entries), their messages in other conversations, their outbox entries and campaign rows, and replaces the address wherever someone else's message or a note still mentions it — in raw messages too, also inside base64 and quoted-printable text parts, forwarded messages and encoded header words (binary attachments such as PDFs are left as they are). Then rebuilds the search index, checkpoints the WAL and VACUUMs both files, so nothing of the address remains in the store or its raw file. This cannot be undone: export first if the request asks for a copy. Mail on the IMAP server is not touched.
 
             Asks for confirmation on a terminal; scripts must pass --yes (without a terminal and without --yes it refuses).
 

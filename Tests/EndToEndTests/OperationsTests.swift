@@ -294,6 +294,60 @@ struct OperationsTests {
         #expect(try kontakt.run("forget", "--address", person, "--yes").status == 0, "forgetting twice is harmless")
     }
 
+    /// An address that only an encoding hides — a B-encoded Subject, a base64 text part, a
+    /// quoted-printable line broken inside it — is erased from the raw message too, and the
+    /// message still parses.
+    @Test func forgetRedactsTheAddressWhereOnlyAnEncodingHidesIt() throws {
+        let kontakt = try KontaktInstance(stack: stack)
+        let person = MailStack.uniqueAddress("dold", domain: "example.se")
+        let other = MailStack.uniqueAddress("kvar", domain: "example.com")
+        try kontakt.receive(inquiry(from: person, subject: "Min fråga", body: "Hej."), from: person)
+        func base64(_ text: String) -> String { Data(text.utf8).base64EncodedString(options: .lineLength76Characters) }
+        let split = person.index(person.startIndex, offsetBy: 3)
+        let raw = [
+            "From: Kvar <\(other)>",
+            "To: \(kontakt.address)",
+            "Subject: =?utf-8?B?\(base64("Om \(person.uppercased())"))?=",
+            "Message-ID: <encoded-\(UUID())@example.com>",
+            "MIME-Version: 1.0",
+            "Content-Type: multipart/alternative; boundary=\"alt\"",
+            "",
+            "--alt",
+            "Content-Type: text/plain; charset=utf-8",
+            "Content-Transfer-Encoding: base64",
+            "",
+            base64("Prata med \(person) om lokalen, hon vet."),
+            "--alt",
+            "Content-Type: text/html; charset=utf-8",
+            "Content-Transfer-Encoding: quoted-printable",
+            "",
+            "<p>Prata med \(person[..<split])=",
+            "\(person[split...]) om lokalen.</p>",
+            "--alt--",
+            "",
+        ].joined(separator: "\r\n")
+        try kontakt.receive(Array(raw.utf8), from: other)
+        #expect(try kontakt.run("poll").status == 0)
+
+        let counts = try kontakt.json(ForgetCounts.self, "forget", "--address", person, "--yes")
+        #expect(counts.messages == 1)
+        #expect(!fileMentions(person, in: kontakt.directory))
+
+        let store = try Store(path: kontakt.storePath)
+        let rows = try store.read { tx in try tx.queue(statuses: [.open, .answered, .closed]) }
+        #expect(rows.map(\.conversation.contactAddress) == [other])
+        let message = try #require(try store.read { tx in try tx.messages(inConversation: rows[0].conversation.id!) }.first)
+        let bytes = try #require(try store.read { tx in try tx.raw(of: message) })
+        let parsed = try Message.parse([UInt8](bytes))
+        #expect(parsed.subject == "Om raderad@raderad.invalid")
+        #expect(parsed.text.contains("Prata med raderad@raderad.invalid om lokalen, hon vet."))
+        let html = try #require(parsed.root.parts.last?.body)
+        #expect(String(decoding: html, as: UTF8.self) == "<p>Prata med raderad@raderad.invalid om lokalen.</p>")
+        let everything = ([parsed.subject ?? "", parsed.text] + parsed.root.parts.map { String(decoding: $0.body, as: UTF8.self) })
+            .joined(separator: "\n").lowercased()
+        #expect(!everything.contains(person.lowercased()))
+    }
+
     // MARK: - purge
 
     @Test func purgeAnonymisesClosedConversationsPastTheRetention() throws {
