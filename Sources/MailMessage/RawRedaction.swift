@@ -25,7 +25,7 @@ public enum RawRedaction {
         let r = Array(replacement.utf8)
         guard !n.isEmpty else { return raw }
         let plain = replacingASCII(n, with: r, in: raw)
-        return redactEntity(plain, needle: n, replacement: r, depth: 0, defaultType: .textPlain) ?? plain
+        return redactEntity(plain, range: 0..<plain.count, needle: n, replacement: r, depth: 0, defaultType: .textPlain) ?? plain
     }
 
     /// Case-insensitive (ASCII) replacement of a byte string, in bytes that need not be valid
@@ -68,17 +68,19 @@ public enum RawRedaction {
 
     private static func lower(_ b: UInt8) -> UInt8 { (b >= 65 && b <= 90) ? b + 32 : b }
 
-    /// The entity (header block and body) in `bytes`, redacted; nil when nothing changed.
-    /// Plain occurrences are already gone: this finds the encoded ones.
-    static func redactEntity(_ bytes: [UInt8], needle: [UInt8], replacement: [UInt8], depth: Int,
+    /// The entity (header block and body) in `range` of `bytes`, redacted; nil when nothing
+    /// changed. Plain occurrences are already gone: this finds the encoded ones. Parts of a
+    /// multipart are worked on in place, by range, so hostile nesting costs no copies.
+    static func redactEntity(_ bytes: [UInt8], range: Range<Int>, needle: [UInt8], replacement: [UInt8], depth: Int,
                              defaultType: MediaType) -> [UInt8]? {
         let options = ParseOptions.lenient
         guard depth < options.maxDepth else { return nil }
         var defects: [Defect] = []
-        let head = HeaderParser.parse(bytes, range: 0..<bytes.count, maxHeaders: options.maxHeaders, defects: &defects)
-        var edits = EncodedWord.redactions(in: bytes, range: 0..<head.bodyStart, needle: needle, replacement: replacement)
+        let head = HeaderParser.parse(bytes, range: range, maxHeaders: options.maxHeaders, defects: &defects)
+        var edits = EncodedWord.redactions(in: bytes, range: range.lowerBound..<head.bodyStart,
+                                           needle: needle, replacement: replacement)
 
-        let body = head.bodyStart..<bytes.count
+        let body = head.bodyStart..<range.upperBound
         var mediaType = defaultType
         if let ct = head.headers.first(named: "Content-Type") {
             mediaType = MediaType.parse(ct.rawValue, defects: &defects) ?? .textPlain
@@ -88,7 +90,7 @@ public enum RawRedaction {
                 var splitter = MIMEParser(bytes: bytes, options: options)
                 let childDefault: MediaType = mediaType.subtype == "digest" ? .messageRFC822 : .textPlain
                 for range in splitter.splitMultipart(body, boundary: Array(boundary.utf8)) ?? [] {
-                    if let part = redactEntity(Array(bytes[range]), needle: needle, replacement: replacement,
+                    if let part = redactEntity(bytes, range: range, needle: needle, replacement: replacement,
                                                depth: depth + 1, defaultType: childDefault) {
                         edits.append((range, part))
                     }
@@ -105,8 +107,8 @@ public enum RawRedaction {
             case .identity, .unknown: decoded = Array(encoded)
             }
             var redacted = replacingASCII(needle, with: replacement, in: decoded)
-            if isMessage, let inner = redactEntity(redacted, needle: needle, replacement: replacement,
-                                                  depth: depth + 1, defaultType: .textPlain) {
+            if isMessage, let inner = redactEntity(redacted, range: 0..<redacted.count, needle: needle,
+                                                  replacement: replacement, depth: depth + 1, defaultType: .textPlain) {
                 redacted = inner
             }
             if redacted != decoded {
@@ -129,10 +131,15 @@ public enum RawRedaction {
             }
         }
         guard !edits.isEmpty else { return nil }
-        var out = bytes
-        for (range, replacementBytes) in edits.sorted(by: { $0.0.lowerBound > $1.0.lowerBound }) {
-            out.replaceSubrange(range, with: replacementBytes)
+        var out: [UInt8] = []
+        out.reserveCapacity(range.count)
+        var copied = range.lowerBound
+        for (edited, replacementBytes) in edits.sorted(by: { $0.0.lowerBound < $1.0.lowerBound }) {
+            out.append(contentsOf: bytes[copied..<edited.lowerBound])
+            out.append(contentsOf: replacementBytes)
+            copied = edited.upperBound
         }
+        out.append(contentsOf: bytes[copied..<range.upperBound])
         return out
     }
 }

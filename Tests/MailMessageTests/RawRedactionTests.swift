@@ -135,6 +135,28 @@ struct RawRedactionTests {
         #expect(redact(untouched) == untouched)
     }
 
+    /// Nested multiparts are redacted at any depth the parser reads, and hostile nesting far
+    /// deeper than that ends at the parser's limit instead of exhausting the stack.
+    @Test(arguments: [10, 5_000])
+    func nestedMultipartsAreRedactedWithinTheParsersDepth(levels: Int) throws {
+        var lines: [String] = ["From: kvar@example.com", "Subject: djup", "MIME-Version: 1.0"]
+        for level in 0..<levels {
+            lines += ["Content-Type: multipart/mixed; boundary=\"n\(level)\"", "", "--n\(level)"]
+        }
+        lines += ["Content-Type: text/plain", "Content-Transfer-Encoding: base64", "",
+                  base64Lines("Djupt nere: greta.glomsk@example.se").trimmingCharacters(in: .newlines)]
+        for level in (0..<levels).reversed() { lines += ["--n\(level)--"] }
+        let raw = Array((lines.joined(separator: "\r\n") + "\r\n").utf8)
+        let redacted = redact(raw)
+        let reachable = levels < ParseOptions.lenient.maxDepth
+        let changed = redacted != raw
+        #expect(changed == reachable)
+        if reachable {
+            let text = try Message.parse(redacted).text
+            #expect(text.contains("Djupt nere: raderad@raderad.invalid"), "\(text)")
+        }
+    }
+
     /// Hostile input: random cuts and splices of a real message, and random bytes, never crash the
     /// redaction, and whatever comes out mentions the address nowhere in its plain bytes.
     @Test func hostileInputNeverCrashesAndNeverKeepsAPlainMention() {

@@ -289,13 +289,14 @@ final class BodyPrefetcher: @unchecked Sendable {
     /// machine, or anything else cron runs), the scheduler shared them out evenly, and the
     /// committing thread spent about 5 s of a 10,000-message poll runnable but waiting for a
     /// core, while the fetch stood still at a full window and cores went idle (4-5 core-seconds).
-    /// With the helpers at nice 5 the committing thread runs when it can: idle fell to 2
-    /// core-seconds and the poll took 18.3-19.1 s instead of 18.7-20.5 s (BENCHMARKS.md).
+    /// With the helpers five levels down the committing thread runs when it can: idle fell to
+    /// about 2 core-seconds and the poll took 17.2-17.9 s instead of 18.1-19.0 s (BENCHMARKS.md).
     ///
     /// Relative, so a poll that cron already starts niced keeps its helpers below it; idempotent,
-    /// because dispatch reuses its worker threads for message after message. A thread may always lower its own priority; on Linux
-    /// `setpriority` with `who` 0 applies to the calling thread only. It stays lowered: the
-    /// dispatch workers that prepare messages serve nothing else during a poll.
+    /// because dispatch reuses its worker threads for message after message. A thread may always
+    /// lower its own priority; on Linux `setpriority` with `who` 0 applies to the calling thread
+    /// only. It stays lowered: the dispatch workers that prepare messages serve nothing else
+    /// during a poll.
     private func yieldToCommits() {
         #if os(Linux)
         let which = __priority_which_t(PRIO_PROCESS.rawValue)
