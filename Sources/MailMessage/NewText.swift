@@ -83,19 +83,37 @@ public enum NewText {
     /// Only lines that could start a separator or a header label are lower-cased; others give "".
     static func lowerPrefix(_ t: String) -> String {
         guard let f = t.unicodeScalars.first, "-_bBvVfFsSdDtTäÄkKcC".unicodeScalars.contains(f) else { return "" }
-        // Most lines are ASCII: then 64 bytes are 64 Characters, lower-cased byte by byte. Taking
-        // a Character prefix and lower-casing it as a String was half of this step's time.
-        let length = min(t.utf8.count, 64)
-        let ascii = String(unsafeUninitializedCapacity: length) { buffer in
+        // Most lines are ASCII or Latin-1 (Swedish: å ä ö é). In that range every scalar is one
+        // Character (a line holds no CR LF pair) and lower-casing is per scalar: ASCII A-Z, and
+        // U+00C0-U+00DE except U+00D7, which in UTF-8 is C3 80-9E plus 0x20 on the second byte.
+        // So the first 64 Characters are lower-cased byte by byte. Taking a Character prefix and
+        // lower-casing it as a String was half of this step's time for ASCII lines, and most of
+        // the new-text extraction for Swedish ones. Anything else takes that general path.
+        // 64 scalars of at most two bytes each.
+        let limit = min(t.utf8.count, 64 * 2)
+        var inRange = false
+        let fast = String(unsafeUninitializedCapacity: limit) { buffer in
             var count = 0
-            for byte in t.utf8.prefix(length) {
-                guard byte < 0x80 else { return 0 }
-                buffer[count] = (0x41...0x5A).contains(byte) ? byte | 0x20 : byte
-                count += 1
+            var scalars = 0
+            var bytes = t.utf8.prefix(limit).makeIterator()
+            while scalars < 64, let byte = bytes.next() {
+                if byte < 0x80 {
+                    buffer[count] = (0x41...0x5A).contains(byte) ? byte | 0x20 : byte
+                    count += 1
+                } else if byte == 0xC2 || byte == 0xC3, let next = bytes.next() {
+                    let upper = byte == 0xC3 && (0x80...0x9E).contains(next) && next != 0x97
+                    buffer[count] = byte
+                    buffer[count + 1] = upper ? next + 0x20 : next
+                    count += 2
+                } else {
+                    return 0
+                }
+                scalars += 1
             }
+            inRange = true
             return count
         }
-        if ascii.utf8.count == length { return ascii }
+        if inRange { return fast }
         return t.utf8.count <= 64 ? t.lowercased() : String(t.prefix(64)).lowercased()
     }
 

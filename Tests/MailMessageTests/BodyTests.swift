@@ -155,7 +155,8 @@ import Testing
 }
 
 @Suite struct NewTextTests {
-    /// The byte-wise lower-cased prefix of ASCII lines equals the Character-wise one it replaced.
+    /// The byte-wise lower-cased prefix of ASCII and Latin-1 lines equals the Character-wise one
+    /// it replaced.
     @Test func lowerPrefixMatchesLowercasingTheFirst64Characters() {
         func reference(_ t: String) -> String {
             guard let f = t.unicodeScalars.first, "-_bBvVfFsSdDtTäÄkKcC".unicodeScalars.contains(f) else { return "" }
@@ -164,8 +165,11 @@ import Testing
         var lines = ["", "Från: Anna", "SKICKAT: idag", "-----Ursprungligt Meddelande-----", "Ärende", "Den 5 JAN skrev",
                      String(repeating: "Dag ", count: 40), "D" + String(repeating: "Å", count: 70), "C\u{301}afe", "B\r"]
         var generator = SystemRandomNumberGenerator()
-        let alphabet = Array("aZSdD-_:ÄåÉ \u{301}\r\t👋".unicodeScalars)
-        for _ in 0..<500 {
+        // ASCII and Latin-1 (the fast path: upper and lower case, ×, ß, µ, a no-break space)
+        // mixed with what must take the general path (a combining accent, İ, Σ, an emoji).
+        let alphabet = Array("aZSdD-_:ÄåÉÖöØøÞþÀ×÷ßµ\u{A0}\u{C0}\u{DE}\u{DF} \u{301}\r\t👋İΣ".unicodeScalars)
+        lines += ["Skickat från min iPhone", "ÅÄÖ", "Ärende: ÖVERSYN", "DÅ" + String(repeating: "Ö", count: 80)]
+        for _ in 0..<2_000 {
             var scalars = String.UnicodeScalarView()
             for _ in 0..<Int.random(in: 1...90, using: &generator) { scalars.append(alphabet.randomElement(using: &generator)!) }
             lines.append(String(scalars))
