@@ -153,12 +153,9 @@ final class RawMessageFile: @unchecked Sendable {
         }
     }
 
-    /// Rows whose bytes contain `needle` (ASCII case-insensitively), for `forget`.
-    func keys(mentioning needle: String) throws -> [Int64] {
-        try queue.read { db in
-            try Int64.fetchAll(db, sql: "SELECT key FROM rawMessage WHERE instr(lower(CAST(bytes AS TEXT)), ?) > 0",
-                               arguments: [needle.lowercased()])
-        }
+    /// Every key in the file, referenced or not; the bytes are not read.
+    func keys() throws -> [Int64] {
+        try queue.read { db in try Int64.fetchAll(db, sql: "SELECT key FROM rawMessage") }
     }
 
     /// Replaces one row's bytes (redaction by `forget`; the key keeps its meaning).

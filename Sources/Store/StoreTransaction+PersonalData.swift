@@ -225,9 +225,13 @@ extension StoreTransaction {
         // address cannot be found by searching the stored bytes (`RawRedaction`).
         let stored = try Row.fetchAll(db, sql: "SELECT id, state, rawKey FROM message WHERE rawKey IS NOT NULL")
         let referenced = Set(stored.map { $0["rawKey"] as Int64 })
-        // Bytes no message refers to (a crash's leftover not yet swept): nothing to keep.
-        let leftovers = try raw.keys(mentioning: address).filter { !referenced.contains($0) }
-        try raw.delete(keys: leftovers)
+        // Bytes no message refers to (a crash's leftover not yet swept) that mention the address:
+        // nothing to keep. Read one by one like the rest, not found by a search of the whole
+        // file, which would read every stored message a second time.
+        for key in try raw.keys() where !referenced.contains(key) {
+            guard let bytes = try raw.bytes(key: key).map({ [UInt8]($0) }) else { continue }
+            if RawRedaction.containsASCII(needle, in: bytes) { try raw.delete(keys: [key]) }
+        }
         for row in stored {
             let key: Int64 = row["rawKey"]
             let id: Int64 = row["id"]

@@ -235,6 +235,22 @@ import Synchronization
         #expect(try store.storeRaw([Array("c".utf8)])[0] > keys[1])
     }
 
+    /// `forget` in the raw file: a stored message's mention is replaced, bytes nobody refers to
+    /// that mention the address (any case) go, and other leftovers stay for the sweep.
+    @Test func forgetRedactsStoredBytesAndDropsLeftoversThatMentionTheAddress() throws {
+        let store = try Store(path: temporaryPath())
+        let keys = try store.storeRaw([Array("To: Greta@Example.se\r\n\r\nhej\r\n".utf8),
+                                       Array("leftover for GRETA@example.SE".utf8),
+                                       Array("leftover for someone else".utf8)])
+        var kept = record()
+        kept.rawKey = keys[0]
+        let row = try store.write { tx in try tx.insert(kept) }
+        _ = try store.write { tx in try tx.forget(address: "greta@example.se") }
+        #expect(try store.read { tx in try tx.raw(of: row) } == Data("To: raderad@raderad.invalid\r\n\r\nhej\r\n".utf8))
+        #expect(try store.rawMessageCount() == 2, "the leftover that mentions the address is gone, the other stays")
+        #expect(try store.sweepUnreferencedRaw(now: Date().addingTimeInterval(RawMessageFile.sweepGrace + 1)) == 1)
+    }
+
     @Test func purgeDeletesTheBytes() throws {
         let store = try Store(path: temporaryPath())
         let stored = try store.write { tx in try tx.insert(record(), raw: Array("x".utf8)) }
