@@ -111,7 +111,7 @@ public enum RobotDetector {
                 out.append(UInt8(ascii: " "))
                 pendingSpace = false
             }
-            if folded.isASCII { out.append(UInt8(folded.value)) } else { out.append(contentsOf: String(folded).utf8) }
+            UTF8.encode(folded) { out.append($0) }
         }
         for scalar in text.unicodeScalars {
             let v = scalar.value

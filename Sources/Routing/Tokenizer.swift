@@ -72,15 +72,7 @@ public enum Tokenizer {
             current.removeAll(keepingCapacity: true)
         }
         func append(_ scalar: Unicode.Scalar) {
-            let v = scalar.value
-            if v < 0x80 {
-                current.append(UInt8(v))
-            } else if v < 0x800 {
-                current.append(UInt8(0xC0 | (v >> 6)))
-                current.append(UInt8(0x80 | (v & 0x3F)))
-            } else {
-                current.append(contentsOf: String(scalar).utf8)
-            }
+            UTF8.encode(scalar) { current.append($0) }
         }
         for scalar in text.unicodeScalars {
             let v = scalar.value
