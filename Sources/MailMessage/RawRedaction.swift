@@ -81,15 +81,16 @@ public enum RawRedaction {
                                            needle: needle, replacement: replacement)
 
         let body = head.bodyStart..<range.upperBound
+        // Its multipart splitting and transfer decoding, the same the parser applies.
+        var parser = MIMEParser(bytes: bytes, options: options)
         var mediaType = defaultType
         if let ct = head.headers.first(named: "Content-Type") {
             mediaType = MediaType.parse(ct.rawValue, defects: &defects) ?? .textPlain
         }
         if mediaType.isMultipart {
             if let boundary = mediaType.parameters["boundary"], !boundary.isEmpty {
-                var splitter = MIMEParser(bytes: bytes, options: options)
                 let childDefault: MediaType = mediaType.subtype == "digest" ? .messageRFC822 : .textPlain
-                for range in splitter.splitMultipart(body, boundary: Array(boundary.utf8)) ?? [] {
+                for range in parser.splitMultipart(body, boundary: Array(boundary.utf8)) ?? [] {
                     if let part = redactEntity(bytes, range: range, needle: needle, replacement: replacement,
                                                depth: depth + 1, defaultType: childDefault) {
                         edits.append((range, part))
@@ -100,12 +101,7 @@ public enum RawRedaction {
             let isMessage = mediaType.type == "message" && (mediaType.subtype == "rfc822" || mediaType.subtype == "global")
             let (encoding, _) = TransferEncoding.from(header: head.headers.first(named: "Content-Transfer-Encoding")?.value)
             let encoded = bytes[body]
-            let decoded: [UInt8]
-            switch encoding {
-            case .base64: decoded = TransferEncoding.decodeBase64(encoded).bytes
-            case .quotedPrintable: decoded = TransferEncoding.decodeQuotedPrintable(encoded).bytes
-            case .identity, .unknown: decoded = Array(encoded)
-            }
+            let decoded = parser.decodeTransfer(headers: head.headers, range: body)
             var redacted = replacingASCII(needle, with: replacement, in: decoded)
             if isMessage, let inner = redactEntity(redacted, range: 0..<redacted.count, needle: needle,
                                                   replacement: replacement, depth: depth + 1, defaultType: .textPlain) {
