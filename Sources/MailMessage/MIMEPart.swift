@@ -129,23 +129,3 @@ public struct Attachment: Sendable, Hashable {
         hasher.combine(data)
     }
 }
-
-import Crypto
-
-/// SHA-256 as lowercase hex: the one way Kontakt names content (messages, attachments, files).
-public enum Digest {
-    public static func sha256Hex(_ data: [UInt8]) -> String {
-        hex(SHA256.hash(data: data))
-    }
-
-    /// Lowercase hex of a finished digest (for hashes computed in chunks with `SHA256()`).
-    public static func hex<Bytes: Sequence>(_ digest: Bytes) -> String where Bytes.Element == UInt8 {
-        var s = ""
-        s.reserveCapacity(64)
-        for byte in digest {
-            s.append(TransferEncoding.hexDigits[Int(byte >> 4)].asChar)
-            s.append(TransferEncoding.hexDigits[Int(byte & 15)].asChar)
-        }
-        return s.lowercased()
-    }
-}

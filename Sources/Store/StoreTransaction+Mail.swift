@@ -27,8 +27,9 @@ extension StoreTransaction {
                           arguments: [mailboxId, uidValidity, uid]) ?? false
     }
 
-    /// The stored message this one duplicates, if any: same bytes, or same Message-ID and size.
-    /// Used when UIDVALIDITY changed and every UID must be seen again.
+    /// The stored message this one duplicates, if any: same content hash (a fingerprint, see
+    /// `Ingestor.contentHash`), or same Message-ID and size. This is what recognises messages
+    /// seen again when UIDVALIDITY changed, or the same delivery in two folders.
     public func duplicateMessageId(messageID: String?, contentHash: String, size: Int) throws -> Int64? {
         if let id = try Int64.fetchOne(db.cachedStatement(sql: "SELECT id FROM message WHERE contentHash = ? AND direction = 'in' LIMIT 1"),
                                        arguments: [contentHash]) {

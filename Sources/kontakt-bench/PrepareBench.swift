@@ -35,7 +35,7 @@ enum PrepareBench {
             print(String(format: "%-12@ %8.1f µs/message", name as NSString, seconds * 1e6 / Double(messages.count * rounds)))
         }
         stage("prepare") { messages.reduce(0) { $0 &+ ingestor.prepare($1).record.text.utf8.count } }
-        stage("sha256") { messages.reduce(0) { $0 &+ Digest.sha256Hex($1).utf8.count } }
+        stage("fingerprint") { messages.reduce(0) { $0 &+ Digest.fingerprint($1).utf8.count } }
         stage("parse") { messages.reduce(0) { $0 &+ ((try? Message.parse($1, options: .lenient))?.text.utf8.count ?? 0) } }
         stage("newText") { parsed.reduce(0) { $0 &+ $1.newText.utf8.count } }
         stage("classify") { texts.reduce(0) { $0 &+ router.classify(subject: $1.subject, text: $1.sample).topic.utf8.count } }

@@ -71,6 +71,34 @@ import Testing
         guard case .duplicate = try ingest(raw) else { Issue.record("expected a duplicate"); return }
     }
 
+    /// A large message without Message-ID: only its content fingerprint can recognise it.
+    func largeMessageWithoutID(date: String = "Mon, 23 Nov 2026 10:00:00 +0100") -> [UInt8] {
+        let body = String(repeating: "Bifogar underlaget från seminariet om värdet vi skapar tillsammans.\r\n", count: 1_500)
+        return Array("From: Anna Ek <anna@example.se>\r\nTo: kontakt@kommun.example.se\r\nSubject: Underlag\r\nDate: \(date)\r\n\r\n\(body)".utf8)
+    }
+
+    @Test func aLargeMessageWithoutMessageIDIsRecognisedByItsFingerprint() throws {
+        let raw = largeMessageWithoutID()
+        #expect(raw.count > 2 * Digest.fingerprintEdge)
+        guard case .accepted = try ingest(raw) else { Issue.record("the first copy is stored"); return }
+        guard case .duplicate = try ingest(raw) else { Issue.record("expected a duplicate"); return }
+        // Another delivery differs in its first lines (its date here), so it is no duplicate.
+        guard case .accepted = try ingest(largeMessageWithoutID(date: "Mon, 23 Nov 2026 10:05:00 +0100")) else {
+            Issue.record("a different message taken for a duplicate"); return
+        }
+    }
+
+    /// Rows stored before fingerprints hold the SHA-256 of the whole message.
+    @Test func aRowHashedWholeBeforeFingerprintsStillFindsItsCopy() throws {
+        let raw = largeMessageWithoutID()
+        try store.write { tx in
+            let legacy = MessageRecord(direction: .inbound, contentHash: Digest.sha256Hex(raw), size: raw.count,
+                                       receivedAt: Date(), state: .accepted)
+            try tx.insert(legacy, raw: raw)
+        }
+        guard case .duplicate = try ingest(raw) else { Issue.record("expected a duplicate of the legacy row"); return }
+    }
+
     @Test func swedishInquiryIsClassifiedAndItsLanguageNoted() throws {
         guard case .accepted(_, let id, _) = try ingest(Fixtures.message(
             subject: "Har inte fått materialet",

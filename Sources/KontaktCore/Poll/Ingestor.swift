@@ -57,8 +57,9 @@ public struct Ingestor: Sendable {
         self.config = config
     }
 
+    /// What a stored message's `contentHash` holds: `Digest.fingerprint`.
     public static func contentHash(_ bytes: [UInt8]) -> String {
-        Digest.sha256Hex(bytes)
+        Digest.fingerprint(bytes)
     }
 
     /// Stores `raw`. Throws only when the store itself fails; every problem with the message
@@ -86,11 +87,20 @@ public struct Ingestor: Sendable {
         return try route(record, prepared: prepared, lineage: lineage, in: tx)
     }
 
-    /// The stored message `prepared` duplicates, if any: same bytes, or same Message-ID and
-    /// size. A message the parser gave up on is never taken for a duplicate.
+    /// The stored message `prepared` duplicates, if any: same content fingerprint, or same
+    /// Message-ID and size. A message the parser gave up on is never taken for a duplicate.
     public func storedCopy(of prepared: InboundMessage, in tx: StoreTransaction) throws -> Int64? {
         guard let lineage = prepared.lineage else { return nil }
-        return try tx.duplicateMessageId(messageID: lineage.messageID, contentHash: prepared.record.contentHash, size: prepared.record.size)
+        let record = prepared.record
+        if let id = try tx.duplicateMessageId(messageID: lineage.messageID, contentHash: record.contentHash, size: record.size) {
+            return id
+        }
+        // Rows stored before fingerprints hold the SHA-256 of the whole message. Only a message
+        // without a Message-ID needs it looked up: with one, the Message-ID and size find any
+        // stored copy. Such messages are rare, so hashing all their bytes here costs nothing.
+        guard lineage.messageID?.isEmpty ?? true, record.size > 2 * Digest.fingerprintEdge,
+              let raw = try prepared.raw ?? tx.raw(of: record).map([UInt8].init) else { return nil }
+        return try tx.duplicateMessageId(messageID: nil, contentHash: Digest.sha256Hex(raw), size: record.size)
     }
 
     /// Records a message too large to fetch: its header block only, flagged for the director.
