@@ -4,6 +4,7 @@ import PackageDescription
 // Layers, lowest first; a target imports only targets above it in this list.
 //   CCurl        libcurl through pkg-config + a C shim for its variadic calls
 //   Curl         the one Swift wrapper around libcurl (network)
+//   CByteScan    vectorised byte scans in C (pure)
 //   MailMessage  RFC 5322 / MIME parsing and building (pure)
 //   IMAP, SMTP   small typed clients on Curl (network)
 //   Routing      threading rules, robots, classifier (pure)
@@ -31,9 +32,10 @@ let package = Package(
             providers: [.apt(["libcurl4-openssl-dev"])]
         ),
         .target(name: "Curl", dependencies: ["CCurl"]),
+        .target(name: "CByteScan"),
         .target(
             name: "MailMessage",
-            dependencies: [.product(name: "Crypto", package: "swift-crypto")],
+            dependencies: ["CByteScan", .product(name: "Crypto", package: "swift-crypto")],
             exclude: ["VIOLATIONS.md"]
         ),
         .target(name: "IMAP", dependencies: ["Curl"]),

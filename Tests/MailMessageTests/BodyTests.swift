@@ -44,6 +44,35 @@ import Testing
         }
     }
 
+    /// The clean stretch is counted in 32-byte blocks (`CByteScan`), the rest by the walk: every
+    /// byte value, at every position of a block, in slices that start anywhere, must give what
+    /// decoding gives.
+    @Test func base64CountMatchesDecodingAcrossTheVectorScan() {
+        var rng = SplitMix64(seed: 12)
+        let clean = Array("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/-_\r\n \t".utf8)
+        func check(_ input: ArraySlice<UInt8>) {
+            let decoded = TransferEncoding.decodeBase64(input)
+            let counted = TransferEncoding.decodedBase64Count(input)
+            #expect(counted.count == decoded.bytes.count && counted.valid == decoded.valid,
+                    "\(input.count) bytes: \(String(decoding: input.prefix(80), as: UTF8.self))")
+        }
+        for value in 0...255 {
+            for position in [0, 1, 31, 32, 33, 63, 64, 100] {
+                var input = (0..<130).map { _ in clean[Int.random(in: 0..<clean.count, using: &rng)] }
+                input[position] = UInt8(value)
+                let padded = [UInt8](repeating: 65, count: Int.random(in: 0...40, using: &rng)) + input
+                check(padded[(padded.count - input.count)...])
+            }
+        }
+        for _ in 0..<300 {
+            let data = (0..<Int.random(in: 0...3_000, using: &rng)).map { _ in UInt8.random(in: 0...255, using: &rng) }
+            var encoded = TransferEncoding.encodeBase64Lines(data)
+            check(encoded[...])
+            if !encoded.isEmpty { encoded[Int.random(in: 0..<encoded.count, using: &rng)] = UInt8(ascii: "=") }
+            check(encoded[...])
+        }
+    }
+
     @Test func base64EncodeMatchesFoundation() {
         var rng = SplitMix64(seed: 7)
         for n in [0, 1, 2, 3, 56, 57, 58, 1000] {
