@@ -110,7 +110,7 @@ public enum SenderKindClassifier {
             }
         }
         // "Org.nr556677-8899" written without a space.
-        let prefix = Array("org.nr".utf8)
+        let prefix = organisationNumberPrefix
         guard slice.count > prefix.count, equalsIgnoringASCIICase(UnsafeBufferPointer(rebasing: slice[..<prefix.count]), prefix) else {
             return false
         }
@@ -126,6 +126,7 @@ public enum SenderKindClassifier {
         return true
     }
 
+    private static let organisationNumberPrefix = Array("org.nr".utf8)
     private static let caseSensitiveCueBytes = caseSensitiveCues.map { Array($0.utf8) }
     private static let singleWordCueBytes = caseInsensitiveCues.filter { $0.count == 1 }.map { Array($0[0].utf8) }
     private static let twoWordCueBytes = caseInsensitiveCues.filter { $0.count == 2 }.map { (Array($0[0].utf8), Array($0[1].utf8)) }
