@@ -61,28 +61,90 @@ enum EncodedWord {
 
     /// The encoded words in `range` of `bytes` (a header block, folded as it came) whose decoded
     /// bytes contain `needle` (lowercase; ASCII case-insensitively), each with what replaces it:
-    /// a B-encoded word in the same charset with the needle replaced (`RawRedaction`).
+    /// B-encoded words in the same charset with the needle replaced (`RawRedaction`).
+    ///
+    /// Words are taken in runs, as `decode` joins them: adjacent words in one charset with only
+    /// white space (or a fold) between them. Mailers split a long subject into words of 75
+    /// characters wherever the limit falls, so an address can start in one word and end in the
+    /// next; a run whose joined bytes hold it is rewritten whole, in words of at most
+    /// `redactedWordBytes` decoded bytes joined by the run's own separator.
     static func redactions(in bytes: [UInt8], range: Range<Int>, needle: [UInt8],
                            replacement: [UInt8]) -> [(Range<Int>, [UInt8])] {
         var edits: [(Range<Int>, [UInt8])] = []
         var i = range.lowerBound
         while i + 1 < range.upperBound {
-            guard bytes[i] == UInt8(ascii: "="), bytes[i + 1] == UInt8(ascii: "?"), let word = parseWord(bytes, at: i),
-                  word.end <= range.upperBound else {
+            guard let first = word(in: bytes, at: i, before: range.upperBound) else {
                 i += 1
                 continue
             }
-            let text = bytes[word.textRange]
-            let decoded = word.encoding == UInt8(ascii: "B") || word.encoding == UInt8(ascii: "b")
-                ? TransferEncoding.decodeBase64(text).bytes : decodeQ(text)
+            var run = [(start: i, word: first)]
+            var separator: ArraySlice<UInt8>?
+            while let last = run.last, let next = nextWordOfRun(in: bytes, after: last.word, before: range.upperBound) {
+                if separator == nil { separator = bytes[last.word.end..<next.start] }
+                run.append(next)
+            }
+            let decoded = run.flatMap { decodedBytes(of: $0.word, in: bytes) }
             let redacted = RawRedaction.replacingASCII(needle, with: replacement, in: decoded)
             if redacted != decoded {
-                let label = word.charset.isEmpty ? "utf-8" : word.charset
-                edits.append((i..<word.end, Array("=?\(label)?B?".utf8) + TransferEncoding.encodeBase64(redacted) + Array("?=".utf8)))
+                let label = first.charset.isEmpty ? "utf-8" : first.charset
+                let pieces = split(redacted, charset: label.lowercased())
+                var out: [UInt8] = []
+                for (index, piece) in pieces.enumerated() {
+                    if index > 0 { out += separator.map(Array.init) ?? [32] }
+                    out += Array("=?\(label)?B?".utf8) + TransferEncoding.encodeBase64(piece) + Array("?=".utf8)
+                }
+                edits.append((i..<run.last!.word.end, out))
             }
-            i = word.end
+            i = run.last!.word.end
         }
         return edits
+    }
+
+    /// Decoded bytes per word of a rewritten run: 45 bytes are 60 base64 characters, so a word
+    /// with a charset label stays near RFC 2047's 75.
+    static let redactedWordBytes = 45
+
+    private static func word(in bytes: [UInt8], at i: Int, before end: Int) -> Word? {
+        guard i + 1 < end, bytes[i] == UInt8(ascii: "="), bytes[i + 1] == UInt8(ascii: "?"),
+              let word = parseWord(bytes, at: i), word.end <= end else { return nil }
+        return word
+    }
+
+    /// The word that continues a run after `previous`: same charset, and between them only
+    /// spaces, tabs and line breaks. Those breaks are folds: a new field starts with its name,
+    /// and a line that is neither ends the header block, so the range ends there.
+    private static func nextWordOfRun(in bytes: [UInt8], after previous: Word, before end: Int) -> (start: Int, word: Word)? {
+        var j = previous.end
+        while j < end, bytes[j] == 32 || bytes[j] == 9 || bytes[j] == 13 || bytes[j] == 10 { j += 1 }
+        guard let next = word(in: bytes, at: j, before: end),
+              next.charset.lowercased() == previous.charset.lowercased() else { return nil }
+        return (j, next)
+    }
+
+    private static func decodedBytes(of word: Word, in bytes: [UInt8]) -> [UInt8] {
+        let text = bytes[word.textRange]
+        return word.encoding == UInt8(ascii: "B") || word.encoding == UInt8(ascii: "b")
+            ? TransferEncoding.decodeBase64(text).bytes : decodeQ(text)
+    }
+
+    /// `bytes` in pieces of at most `redactedWordBytes`, never inside a character: a UTF-8
+    /// piece ends before a continuation byte; a charset of one byte per character splits
+    /// anywhere; any other charset (several bytes per character, shift states) stays whole.
+    private static func split(_ bytes: [UInt8], charset: String) -> [[UInt8]] {
+        let singleByte = charset.hasPrefix("iso-8859-") || charset.hasPrefix("windows-125") || charset == "us-ascii"
+            || charset.hasPrefix("cp125")
+        guard charset == "utf-8" || charset == "utf8" || singleByte, bytes.count > redactedWordBytes else { return [bytes] }
+        var pieces: [[UInt8]] = []
+        var start = 0
+        while start < bytes.count {
+            var end = min(start + redactedWordBytes, bytes.count)
+            if !singleByte {
+                while end < bytes.count, end > start + 1, bytes[end] & 0xC0 == 0x80 { end -= 1 }
+            }
+            pieces.append(Array(bytes[start..<end]))
+            start = end
+        }
+        return pieces
     }
 
     /// Parses `=?charset?X?text?=` starting at `start`, or returns nil.

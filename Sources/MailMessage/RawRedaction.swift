@@ -13,8 +13,8 @@
 ///
 /// Not redacted, by design: binary attachments (a PDF or a Word file). Changing bytes inside
 /// them would corrupt the file without reliably removing the address (compressed streams hide
-/// it); `forget`'s documentation says so. Also not found: an address split across two
-/// adjacent encoded words, or written in a charset that does not keep ASCII (UTF-16).
+/// it); `forget`'s documentation says so. Also not found: an address split across encoded
+/// words in two different charsets, or written in a charset that does not keep ASCII (UTF-16).
 ///
 /// Written by hand: the MIME parser builds a decoded tree and forgets where each part came
 /// from; redaction needs the byte ranges, to change one part and leave every other byte alone.

@@ -179,6 +179,72 @@ struct RawRedactionTests {
         }
     }
 
+    /// `text` as encoded words of `charset`, cut every `size` bytes as a mailer cuts a long
+    /// subject (even inside the address), folded with `lineEnd` and a space.
+    func encodedWords(_ bytes: [UInt8], charset: String = "utf-8", encoding: Character, size: Int, lineEnd: String) -> String {
+        stride(from: 0, to: bytes.count, by: size).map { start -> String in
+            let piece = Array(bytes[start..<min(start + size, bytes.count)])
+            let text = encoding == "B"
+                ? String(decoding: TransferEncoding.encodeBase64(piece), as: UTF8.self)
+                : piece.map { b in
+                    (b >= 0x30 && b <= 0x39) || (b >= 0x41 && b <= 0x5A) || (b >= 0x61 && b <= 0x7A)
+                        ? String(UnicodeScalar(b)) : String(format: "=%02X", b)
+                }.joined()
+            return "=?\(charset)?\(encoding)?\(text)?="
+        }.joined(separator: lineEnd + " ")
+    }
+
+    /// Mailers cut a long subject into words wherever 75 characters run out, so an address can
+    /// begin in one word and end in the next: the run of words is rewritten whole.
+    @Test(arguments: ["B", "Q"], ["\r\n", "\n"])
+    func anAddressSplitAcrossAdjacentWordsIsRedacted(encoding: String, lineEnd: String) throws {
+        // Redacted, its 90th byte is inside "å": a cut there would split the character.
+        let subject = "Fråga från Greta.Glomsk@example.se om mötet i höstas – går det att få bilderna från seminariet?"
+        let subjectBytes = Array(subject.utf8)
+        let words = encodedWords(subjectBytes, encoding: Character(encoding), size: 17, lineEnd: lineEnd)
+        let raw = Array((["From: Kvar <kvar@example.com>", "Subject: " + words, "Message-ID: <split@example.com>", "",
+                          "Hej!", ""].joined(separator: lineEnd)).utf8)
+        let before = try Message.parse(raw)
+        #expect(before.subject == subject)
+        #expect(!mentions(raw), "the address is only there encoded, and cut in two")
+
+        let redacted = redact(raw)
+        let after = try Message.parse(redacted)
+        #expect(after.subject == subject.replacingOccurrences(of: "Greta.Glomsk@example.se", with: replacement))
+        #expect(after.messageID == before.messageID && after.text == before.text)
+        #expect(after.defects == before.defects)
+        #expect(redact(redacted) == redacted, "redacting again changes nothing")
+        // The new words keep to RFC 2047's length, each holds whole characters, and they are
+        // folded as the old ones were.
+        let header = String(decoding: redacted, as: UTF8.self).components(separatedBy: lineEnd + lineEnd)[0]
+        let rewritten = header.components(separatedBy: lineEnd).filter { $0.contains("=?utf-8?B?") }
+        #expect(rewritten.count > 1)
+        for line in rewritten {
+            let word = line.trimmingCharacters(in: .whitespaces).replacingOccurrences(of: "Subject: ", with: "")
+            #expect(word.count <= 75, "\(word)")
+            let text = word.dropFirst("=?utf-8?B?".count).dropLast(2)
+            let bytes = TransferEncoding.decodeBase64(Array(text.utf8)[...]).bytes
+            #expect(String(validating: bytes, as: UTF8.self) != nil, "a word ends inside a character: \(word)")
+        }
+        if lineEnd == "\n" { #expect(!redacted.contains(13), "bare LF line ends are kept") }
+    }
+
+    /// A run ends where the charset changes, and at a new header field.
+    @Test func runsStopAtAnotherCharsetAndAtTheNextField() throws {
+        let half = Array("Greta.Glo".utf8), rest = Array("msk@example.se".utf8)
+        let differentCharsets = encodedWords(half, charset: "iso-8859-1", encoding: "B", size: 100, lineEnd: "\r\n")
+            + " " + encodedWords(rest, encoding: "B", size: 100, lineEnd: "\r\n")
+        let twoFields = "Subject: " + encodedWords(half, encoding: "B", size: 100, lineEnd: "\r\n")
+            + "\r\nX-Note: " + encodedWords(rest, encoding: "B", size: 100, lineEnd: "\r\n")
+        // A line that is no fold and no field ends the header block; what follows is body text.
+        let notAFold = "Subject: " + encodedWords(half, encoding: "B", size: 100, lineEnd: "\r\n")
+            + "\r\n" + encodedWords(rest, encoding: "B", size: 100, lineEnd: "\r\n")
+        for header in ["Subject: " + differentCharsets, twoFields, notAFold] {
+            let raw = Array("From: kvar@example.com\r\n\(header)\r\n\r\nHej!\r\n".utf8)
+            #expect(redact(raw) == raw, "\(header)")
+        }
+    }
+
     @Test func quotedPrintableOfBytesRoundTrips() {
         var generator = SystemRandomNumberGenerator()
         for _ in 0..<300 {
