@@ -172,6 +172,7 @@ public struct TopicClassifier: Sendable {
     /// Terms are looked up once per distinct word, and each pair of adjacent words once.
     func knownFeatures(normalizedSubject: TextWords, text: TextWords) -> [String: Int] {
         var counts: [String: Int] = [:]
+        counts.reserveCapacity(normalizedSubject.distinct.count + 2 * text.distinct.count)
         func add(_ text: TextWords, weight: Int) {
             let terms = Tokenizer.distinctTerms(text)
             let known = terms.map { $0.map { featureCounts[$0] != nil } ?? false }
@@ -182,6 +183,7 @@ public struct TopicClassifier: Sendable {
             // Bigrams join adjacent terms: words without a term (stop words) are passed over.
             var previous: Int?
             var bigrams: [Int: String?] = [:]
+            bigrams.reserveCapacity(text.sequence.count)
             for index in text.sequence where terms[index] != nil {
                 defer { previous = index }
                 guard let before = previous, known[before], known[index] else { continue }
