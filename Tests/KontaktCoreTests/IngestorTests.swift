@@ -71,6 +71,23 @@ import Testing
         guard case .duplicate = try ingest(raw) else { Issue.record("expected a duplicate"); return }
     }
 
+    /// A reply's routing is left until ingest shows it opens a conversation: then it is routed
+    /// as any new message would be.
+    @Test func aReplyToAMessageNeverStoredIsRoutedWhenItOpensAConversation() throws {
+        let subject = "SV: Material från chefens dag"
+        let raw = Fixtures.message(subject: subject, body: "Hej! Var finns bilderna från seminariet om värdet vi skapar tillsammans?",
+                                   messageID: "r1@example.se", inReplyTo: "aldrig-sedd@kommun.example.se")
+        let prepared = ingestor.prepare(raw)
+        #expect(prepared.opening == nil, "not worked out ahead for a reply")
+        guard case .accepted(_, let id, true) = try ingest(raw) else { Issue.record("the reply opens a conversation"); return }
+        let conversation = try #require(try store.read { tx in try tx.conversation(id: id) })
+        let expected = ingestor.opening(for: prepared.record, normalizedSubject: SubjectNormalizer.normalize(subject))
+        #expect(conversation.topic == expected.classification.topic)
+        #expect(conversation.topic == "material")
+        #expect(conversation.senderKind == expected.senderKind.rawValue)
+        #expect(conversation.language == "sv")
+    }
+
     /// A large message without Message-ID: only its content fingerprint can recognise it.
     func largeMessageWithoutID(date: String = "Mon, 23 Nov 2026 10:00:00 +0100") -> [UInt8] {
         let body = String(repeating: "Bifogar underlaget från seminariet om värdet vi skapar tillsammans.\r\n", count: 1_500)

@@ -94,8 +94,11 @@ extension Ingestor {
         let lineage = InboundMessage.Lineage(messageID: message.messageID, inReplyTo: message.inReplyTo,
                                               references: message.references, date: message.date,
                                               normalizedSubject: normalizedSubject)
-        // Only a person's message that is not quarantined can open a conversation.
-        let opens = reasons.isEmpty && verdict == .human
+        // Only a person's message that is not quarantined can open a conversation, and one that
+        // answers another (In-Reply-To, References) nearly always joins that one's instead: its
+        // opening — routing, most of this preparation — is worked out at ingest in the rare case
+        // it finds none (`Ingestor.openConversation`).
+        let opens = reasons.isEmpty && verdict == .human && message.inReplyTo.isEmpty && message.references.isEmpty
         let inbound = InboundMessage(record: record, raw: raw, lineage: lineage, quarantineReasons: reasons,
                                      attachments: Ingestor.attachmentRecords(message), verdict: verdict,
                                      opening: opens ? opening(for: record, normalizedSubject: normalizedSubject) : nil)
