@@ -3,8 +3,9 @@ import MailMessage
 import Routing
 import Store
 
-/// An inbound message with everything worked out that needs no store: hashed, parsed, judged
-/// robot or human, and classified in case it opens a conversation.
+/// An inbound message with everything worked out that needs no store: fingerprinted, parsed,
+/// judged robot or human, and classified in case it opens a conversation (a reply only when
+/// ingest finds it does).
 ///
 /// Why a step of its own: this is most of what a message costs in CPU, and none of it depends
 /// on the store, so the poller prepares each message on its fetch thread while its own thread
@@ -25,8 +26,8 @@ public struct InboundMessage: Sendable {
     let quarantineReasons: [String]
     let attachments: [AttachmentRecord]
     let verdict: RobotVerdict
-    /// Worked out only for a person's message that is not quarantined: no other can open a
-    /// conversation.
+    /// Worked out only for a person's message that is not quarantined and answers no other:
+    /// no other can open a conversation, and a reply nearly always joins one.
     let opening: ConversationOpening?
 
     /// The size of the raw message in bytes.
