@@ -26,7 +26,7 @@ enum EncodedWord {
         }
 
         while i + 1 < n {
-            guard b[i] == UInt8(ascii: "="), b[i + 1] == UInt8(ascii: "?"), let word = parseWord(b, at: i) else {
+            guard let word = word(in: b, at: i, before: n) else {
                 i += 1
                 continue
             }
@@ -40,14 +40,9 @@ enum EncodedWord {
             if pendingCharset != nil && pendingCharset != charset {
                 flush(&out, &pending, &pendingCharset, &defects)
             }
-            let text = b[word.textRange]
-            if word.encoding == UInt8(ascii: "B") || word.encoding == UInt8(ascii: "b") {
-                let (bytes, valid) = TransferEncoding.decodeBase64(text)
-                if !valid { defects.append(.invalidEncodedWord(String(decoding: b[i..<word.end], as: UTF8.self))) }
-                pending.append(contentsOf: bytes)
-            } else {
-                pending.append(contentsOf: decodeQ(text))
-            }
+            let (bytes, valid) = decodedBytes(of: word, in: b)
+            if !valid { defects.append(.invalidEncodedWord(String(decoding: b[i..<word.end], as: UTF8.self))) }
+            pending.append(contentsOf: bytes)
             pendingCharset = charset
             i = word.end
             literalStart = i
@@ -83,7 +78,7 @@ enum EncodedWord {
                 if separator == nil { separator = bytes[last.word.end..<next.start] }
                 run.append(next)
             }
-            let decoded = run.flatMap { decodedBytes(of: $0.word, in: bytes) }
+            let decoded = run.flatMap { decodedBytes(of: $0.word, in: bytes).bytes }
             let redacted = RawRedaction.replacingASCII(needle, with: replacement, in: decoded)
             if redacted != decoded {
                 let label = first.charset.isEmpty ? "utf-8" : first.charset
@@ -121,10 +116,11 @@ enum EncodedWord {
         return (j, next)
     }
 
-    private static func decodedBytes(of word: Word, in bytes: [UInt8]) -> [UInt8] {
+    /// The word's text decoded from B or Q, still in its charset; `valid` is false for broken base64.
+    private static func decodedBytes(of word: Word, in bytes: [UInt8]) -> (bytes: [UInt8], valid: Bool) {
         let text = bytes[word.textRange]
         return word.encoding == UInt8(ascii: "B") || word.encoding == UInt8(ascii: "b")
-            ? TransferEncoding.decodeBase64(text).bytes : decodeQ(text)
+            ? TransferEncoding.decodeBase64(text) : (decodeQ(text), true)
     }
 
     /// `bytes` in pieces of at most `redactedWordBytes`, never inside a character: a UTF-8

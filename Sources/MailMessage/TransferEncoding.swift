@@ -79,9 +79,10 @@ enum TransferEncoding: Equatable {
     /// The hot loop takes four clean characters at a time, for as long as they last (a whole
     /// line), in a loop of its own: 1.7 times as fast as testing the state before every group.
     /// Anything else (line breaks, padding, junk) takes the careful one-character path.
-    @inline(__always)
+    ///
     /// `pending` alphabet characters of an unfinished group come before `input` (their values
     /// are unknown, so only a counter may pass any).
+    @inline(__always)
     private static func walkBase64<Output: Base64Output>(_ input: ArraySlice<UInt8>, pending: Int = 0,
                                                         into output: inout Output) -> Bool {
         var valid = true
