@@ -205,6 +205,31 @@ import Synchronization
         #expect(columns == 0)
     }
 
+    #if os(Linux)
+    /// A poll's archived mail does not stay in the page cache (`releaseCachedPages`): without
+    /// the drop every page just written is still resident.
+    @Test func committedBytesLeaveThePageCache() throws {
+        let store = try Store(path: temporaryPath())
+        let blob = (0..<256 * 1024).map { UInt8(truncatingIfNeeded: $0 &* 31) }
+        _ = try store.storeRaw(Array(repeating: blob, count: 64))
+        let fd = open(store.rawPath, O_RDONLY)
+        try #require(fd >= 0)
+        defer { close(fd) }
+        var info = stat()
+        try #require(fstat(fd, &info) == 0)
+        let size = Int(info.st_size)
+        #expect(size > 16 * 1024 * 1024)
+        let map = mmap(nil, size, PROT_READ, MAP_SHARED, fd, 0)
+        try #require(map != MAP_FAILED)
+        defer { munmap(map, size) }
+        let pageSize = Int(sysconf(Int32(_SC_PAGESIZE)))
+        var residency = [UInt8](repeating: 0, count: (size + pageSize - 1) / pageSize)
+        try #require(mincore(map, size, &residency) == 0)
+        let resident = residency.filter { $0 & 1 == 1 }.count
+        #expect(resident * 10 < residency.count, "\(resident) of \(residency.count) pages still cached")
+    }
+    #endif
+
     @Test func bytesNobodyRefersToAreSweptOnlyAfterTheGrace() throws {
         let store = try Store(path: temporaryPath())
         let now = Date()
