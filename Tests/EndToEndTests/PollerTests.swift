@@ -212,10 +212,88 @@ struct PollerTests {
         #expect(second.stdout.contains("\"acknowledged\" : 1"), "\(second.stdout)")
     }
 
+    /// An instance polling INBOX and "Webbformulär", which hold `inbox` and `form` new messages.
+    func twoFolders(inbox: Int, form: Int, _ overrides: String...) throws -> KontaktInstance {
+        let kontakt = try KontaktInstance(stack: stack, imapOverrides: ["folders = [\"INBOX\", \"Webbformulär\"]"] + overrides)
+        try stack.append(messages(inbox, to: kontakt.address), user: kontakt.address)
+        try stack.append(messages(form, to: kontakt.address), user: kontakt.address, mailbox: "Webbformulär")
+        return kontakt
+    }
+
+    /// `kontakt poll --json`'s summary as numbers.
+    func summary(_ result: ProcessResult) throws -> [String: Int] {
+        let object = try JSONSerialization.jsonObject(with: Data(result.stdout.utf8)) as? [String: Any]
+        return try #require(object).compactMapValues { $0 as? Int }
+    }
+
+    @Test func aMessageBudgetLeavesTheRestForTheNextPoll() throws {
+        let kontakt = try KontaktInstance(stack: stack)
+        try stack.append(messages(25, to: kontakt.address), user: kontakt.address)
+        let first = try kontakt.run("poll", "--json", "--max-messages", "10")
+        #expect(first.status == 0, "\(first.stderr)")
+        #expect(try summary(first)["stored"] == 10)
+        #expect(try summary(first)["remaining"] == 15)
+        #expect(try stack.messageCount(user: kontakt.address) == 15, "only what was stored is moved")
+        #expect(try stack.messageCount(user: kontakt.address, mailbox: "Kontakt/Behandlat") == 10)
+        let verbose = try kontakt.run("poll", "--max-messages", "10", "--verbose")
+        #expect(verbose.stdout.contains("stored 10,") && verbose.stdout.contains("5 left for the next poll"), "\(verbose.stdout)")
+        let last = try summary(try kontakt.run("poll", "--json"))
+        #expect(last["stored"] == 5 && last["remaining"] == 0)
+        #expect(try storedCount(kontakt) == 25)
+        let distinct = try Store(path: kontakt.storePath).read { tx in try tx.scalar("SELECT COUNT(DISTINCT messageID) FROM message") }
+        #expect(distinct == 25)
+        #expect(try kontakt.run("poll", "--max-messages", "0").status != 0, "a budget of nothing is refused")
+    }
+
+    /// The deadline is checked after each commit group: a poll past it still stores one group
+    /// per folder, so a long import always advances without starving the folders after it, and
+    /// the polls after it finish the folder.
+    @Test func aTimeBudgetStoresAGroupPerPollUntilTheFolderIsDone() throws {
+        let kontakt = try twoFolders(inbox: 300, form: 2, "max_seconds_per_poll = 0")
+        let first = try summary(try kontakt.run("poll", "--json"))
+        let stored = try #require(first["stored"])
+        #expect(stored > 2 && stored < 302, "\(first)")
+        #expect(first["remaining"] == 302 - stored)
+        #expect(try stack.messageCount(user: kontakt.address, mailbox: "Webbformulär") == 0, "the second folder is not starved")
+        var polls = 1
+        var remaining = try #require(first["remaining"])
+        while remaining > 0, polls < 10 {
+            remaining = try #require(try summary(try kontakt.run("poll", "--json"))["remaining"])
+            polls += 1
+        }
+        #expect(remaining == 0)
+        #expect(try storedCount(kontakt) == 302)
+        #expect(try stack.messageCount(user: kontakt.address, mailbox: "Kontakt/Behandlat") == 302)
+    }
+
+    /// Mail that was in the folder at the first poll is backlog even when a budget spreads its
+    /// import over several polls; mail arriving after that first poll is not.
+    @Test func aBacklogImportedOverSeveralPollsGetsNoReceipts() throws {
+        let kontakt = try KontaktInstance(stack: stack, acknowledge: true)
+        try stack.append(messages(5, to: kontakt.address), user: kontakt.address)
+        for _ in 0..<2 {
+            let partial = try summary(try kontakt.run("poll", "--json", "--max-messages", "2"))
+            #expect(partial["stored"] == 2 && partial["acknowledged"] == 0, "\(partial)")
+        }
+        try stack.append(messages(1, to: kontakt.address), user: kontakt.address)
+        let rest = try summary(try kontakt.run("poll", "--json"))
+        #expect(rest["stored"] == 2 && rest["acknowledged"] == 1, "only the new message gets a receipt: \(rest)")
+        let backlog = try Store(path: kontakt.storePath).read { tx in try tx.scalar("SELECT COUNT(*) FROM message WHERE isBacklog = 1") }
+        #expect(backlog == 5)
+    }
+
+    @Test func aMessageBudgetIsSharedByTheFolders() throws {
+        let kontakt = try twoFolders(inbox: 2, form: 3, "max_messages_per_poll = 3")
+        let first = try summary(try kontakt.run("poll", "--json"))
+        #expect(first["stored"] == 3 && first["remaining"] == 2, "\(first)")
+        #expect(try stack.messageCount(user: kontakt.address) == 0)
+        #expect(try stack.messageCount(user: kontakt.address, mailbox: "Webbformulär") == 2)
+        let second = try summary(try kontakt.run("poll", "--json"))
+        #expect(second["stored"] == 2 && second["remaining"] == 0, "\(second)")
+    }
+
     @Test func severalFoldersKeepIndependentState() throws {
-        let kontakt = try KontaktInstance(stack: stack, imapOverrides: ["folders = [\"INBOX\", \"Webbformulär\"]"])
-        try stack.append(messages(2, to: kontakt.address), user: kontakt.address)
-        try stack.append(messages(3, to: kontakt.address), user: kontakt.address, mailbox: "Webbformulär")
+        let kontakt = try twoFolders(inbox: 2, form: 3)
         #expect(try kontakt.run("poll").status == 0)
         #expect(try storedCount(kontakt) == 5)
         try stack.append(messages(1, to: kontakt.address), user: kontakt.address, mailbox: "Webbformulär")

@@ -44,6 +44,22 @@ import Testing
         #expect(try parsed(1_000_000) == 10_000)
     }
 
+    /// A poll's budget is off unless asked for; a budget of nothing is a mistake, not "no limit".
+    @Test func pollBudgetIsOffByDefaultAndRefusesNothing() throws {
+        #expect(try Fixtures.config().imap.maxMessagesPerPoll == nil)
+        #expect(try Fixtures.config().imap.maxSecondsPerPoll == nil)
+        func parsed(_ lines: String) throws -> KontaktConfig.IMAP {
+            try KontaktConfig.parse("[imap]\nurl = \"imaps://h/INBOX\"\nusername = \"u\"\n\(lines)\n[identity]\naddress = \"a@b.se\"\n",
+                                    file: "k.toml").imap
+        }
+        let imap = try parsed("max_messages_per_poll = 500\nmax_seconds_per_poll = 240")
+        #expect(imap.maxMessagesPerPoll == 500 && imap.maxSecondsPerPoll == 240)
+        #expect(try parsed("max_seconds_per_poll = 0.5").maxSecondsPerPoll == 0.5)
+        let nothing = #expect(throws: ConfigError.self) { try parsed("max_messages_per_poll = 0") }
+        #expect(nothing?.description == "k.toml: [imap] max_messages_per_poll must be positive (leave it out for no limit)")
+        #expect(throws: ConfigError.self) { try parsed("max_seconds_per_poll = -1") }
+    }
+
     @Test func aMissingKeyIsNamed() {
         #expect(throws: ConfigError.self) { try KontaktConfig.parse("[imap]\nurl = \"imaps://h/INBOX\"\n", file: "k.toml") }
         do {

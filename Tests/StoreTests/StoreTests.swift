@@ -302,6 +302,8 @@ import Synchronization
                     INSERT INTO attachment(messageId, position, filename, contentType, size, sha256)
                     VALUES (1, 0, 'program.pdf', 'application/pdf', 1234, 'ab12')
                     """)
+                // And a folder polled long ago: its backlog is stored, so it has no boundary.
+                try db.execute(sql: "INSERT INTO mailbox(name, uidValidity, highestUID) VALUES ('INBOX', 7, 42)")
             }
         }
         let store = try Store(path: path)
@@ -309,6 +311,8 @@ import Synchronization
         #expect(try store.read { tx in try tx.raw(of: message) } == blob)
         let attachments = try store.read { tx in try tx.attachments(ofMessage: message.id!) }
         #expect(attachments.map(\.filename) == ["program.pdf"] && attachments.map(\.size) == [1234])
-        #expect(try store.appliedMigrations().last == "5 attachments without a stored hash")
+        let box = try store.write { tx in try tx.mailbox(named: "INBOX") }
+        #expect(box.highestUID == 42 && box.uidValidity == 7 && box.backlogBelowUID == nil)
+        #expect(try store.appliedMigrations().last == "6 where a folder's backlog ends")
     }
 }

@@ -27,6 +27,10 @@ public struct KontaktConfig: Sendable {
         /// switch while files are being renamed: at 50, Dovecot's imap process spent half again
         /// as much CPU on a 10,000-message first poll as at 10,000 (BENCHMARKS.md "## Fetching").
         public var batchSize: Int = 10_000
+        /// At most this many new messages are stored per poll; nil: all of them.
+        public var maxMessagesPerPoll: Int?
+        /// A poll stops committing once this many seconds have passed; nil: no limit.
+        public var maxSecondsPerPoll: Double?
     }
 
     /// What the poller does on the server once a message is safely stored.
@@ -151,6 +155,14 @@ public struct KontaktConfig: Sendable {
         }
         if let n = try r.int("imap", "fetch_connections") { imap.fetchConnections = max(1, min(n, 4)) }
         if let n = try r.int("imap", "batch_size") { imap.batchSize = max(1, min(n, 10_000)) }
+        if let n = try r.int("imap", "max_messages_per_poll") {
+            guard n > 0 else { throw ConfigError("\(file): [imap] max_messages_per_poll must be positive (leave it out for no limit)") }
+            imap.maxMessagesPerPoll = n
+        }
+        if let n = try r.double("imap", "max_seconds_per_poll") {
+            guard n >= 0 else { throw ConfigError("\(file): [imap] max_seconds_per_poll must not be negative (leave it out for no limit)") }
+            imap.maxSecondsPerPoll = n
+        }
 
         var smtp: SMTP?
         if let url = try r.string("smtp", "url") {

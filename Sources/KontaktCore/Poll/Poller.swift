@@ -15,6 +15,47 @@ public struct PollSummary: Codable, Sendable {
     public var serverActions = 0
     public var resynchronized: [String] = []
     public var batchFallbacks = 0
+    /// New messages left on the server for the next poll because this one's budget was spent
+    /// (`max_messages_per_poll`, `max_seconds_per_poll`).
+    public var remaining = 0
+}
+
+/// What one poll may still store: `[imap] max_messages_per_poll` and `max_seconds_per_poll`.
+///
+/// Why a budget: the first poll of a mailbox holding years of mail can run for an hour, and
+/// every cron run meanwhile exits 75. With a budget each poll stores a share and ends, the next
+/// goes on from the high-water mark, and what is fetched meanwhile is committed and moved out
+/// progressively. The deadline is checked after each commit group, so every folder stores at
+/// least one group per poll: a long import always advances, and a folder listed after one with
+/// years of mail is not starved by it.
+struct PollBudget {
+    private var messagesLeft: Int?
+    private let deadline: Date?
+
+    init(maxMessages: Int?, maxSeconds: Double?, startedAt: Date) {
+        messagesLeft = maxMessages
+        deadline = maxSeconds.map { startedAt.addingTimeInterval($0) }
+    }
+
+    /// How many of `wanted` new messages this poll may fetch from a folder; they are counted
+    /// as spent until `giveBack` returns what was not stored.
+    mutating func take(_ wanted: Int) -> Int {
+        let granted = min(wanted, messagesLeft ?? wanted)
+        messagesLeft = messagesLeft.map { $0 - granted }
+        return granted
+    }
+
+    /// Returns messages taken and then left unfetched when the poll ran out of time.
+    mutating func giveBack(_ count: Int) {
+        messagesLeft = messagesLeft.map { $0 + count }
+    }
+
+    /// Whether the poll should stop committing (messages it has taken but not fetched yet are
+    /// left for the next poll).
+    func isOverTime(at now: Date) -> Bool {
+        guard let deadline else { return false }
+        return now >= deadline
+    }
 }
 
 /// Fetches new mail from each configured folder and stores every message exactly once.
@@ -52,6 +93,8 @@ public final class Poller {
     public func run() throws(KontaktError) -> PollSummary {
         var summary = PollSummary()
         let started = clock()
+        var budget = PollBudget(maxMessages: config.imap.maxMessagesPerPoll, maxSeconds: config.imap.maxSecondsPerPoll,
+                                startedAt: started)
         var run: PollRunRecord
         do { run = try store.write { tx in try tx.insert(PollRunRecord(startedAt: started)) } } catch {
             throw KontaktError.failed("cannot write to the store: \(error)")
@@ -62,7 +105,7 @@ public final class Poller {
                 try imap.createMailboxIfMissing(MailboxName(config.imap.processedFolder))
             }
             for folder in config.imap.folders {
-                try poll(folder: folder, summary: &summary)
+                try poll(folder: folder, budget: &budget, summary: &summary)
             }
             recordServerCertificate()
             run.ok = true
@@ -115,18 +158,24 @@ public final class Poller {
         try? store.write { tx in try tx.update(record) }
     }
 
-    private func poll(folder name: String, summary: inout PollSummary) throws {
+    private func poll(folder name: String, budget: inout PollBudget, summary: inout PollSummary) throws {
         let folder = MailboxName(name)
         let status = try imap.status(folder)
         var box = try store.write { tx in try tx.mailbox(named: name) }
         let validity = Int64(status.uidValidity)
-        let firstRun = box.uidValidity == nil
+        if box.uidValidity == nil, status.messages > 0 {
+            // The first poll of a folder that already holds mail imports it as backlog: stored
+            // and threaded, never acknowledged (nobody wants 500 receipts for last month's mail),
+            // even when the import takes several polls.
+            box.backlogBelowUID = Int64(status.uidNext)
+        }
         if let known = box.uidValidity, known != validity {
             // The server renumbered the folder: every UID is new again. Duplicates are recognised
             // by content (and Message-ID), so nothing is stored twice.
             logger.warning("UIDVALIDITY changed; resynchronising", metadata: ["folder": "\(name)", "old": "\(known)", "new": "\(validity)"])
             summary.resynchronized.append(name)
             box.highestUID = 0
+            box.backlogBelowUID = nil
             try store.write { tx in try tx.dropServerActions(mailbox: name, otherThanUIDValidity: validity) }
         }
         box.uidValidity = validity
@@ -139,12 +188,14 @@ public final class Poller {
             try store.write { tx in try tx.save(b) }
             return
         }
-        let uids = try imap.uids(in: folder, from: UInt32(box.highestUID + 1), below: uidNext)
+        var uids = try imap.uids(in: folder, from: UInt32(box.highestUID + 1), below: uidNext)
         logger.info("new messages", metadata: ["folder": "\(name)", "count": "\(uids.count)"])
+        let granted = budget.take(uids.count)
+        if granted < uids.count {
+            summary.remaining += uids.count - granted
+            uids.removeLast(uids.count - granted)
+        }
         let sizes = uids.isEmpty ? [:] : try imap.sizes(in: folder, uids: uids)
-        // The first poll of a folder that already holds mail imports it as backlog: stored and
-        // threaded, never acknowledged (nobody wants 500 receipts for last month's mail).
-        let isBacklog = firstRun && status.messages > 0
 
         let oversize = Set(uids.filter { (sizes[$0] ?? 0) > config.imap.maxMessageSize })
         let groups = config.imap.fetchMode == .batch
@@ -190,7 +241,7 @@ public final class Poller {
                 guard !group.isEmpty else { continue }
                 summary.fetched += group.count
                 let outcomes = try commit(group, folder: name, box: box, validity: validity, sizes: sizes,
-                                          isBacklog: isBacklog, summary: &summary)
+                                          summary: &summary)
                 for (uid, _) in group { box.highestUID = max(box.highestUID, Int64(uid)) }
                 for outcome in outcomes { count(outcome, into: &summary) }
                 // `batch_size` committed messages between after-fetch actions: the fetch thread
@@ -199,6 +250,12 @@ public final class Poller {
                 if sinceActions >= config.imap.batchSize {
                     prefetcher.requestServerActions()
                     sinceActions = 0
+                }
+                if position < uids.count, budget.isOverTime(at: clock()) {
+                    summary.remaining += uids.count - position
+                    budget.giveBack(uids.count - position)
+                    logger.info("poll budget spent; the next poll goes on", metadata: ["folder": "\(name)", "left": "\(uids.count - position)"])
+                    break
                 }
             }
         }
@@ -221,7 +278,7 @@ public final class Poller {
     /// Stores `group` in one transaction, with each message's after-fetch action and the
     /// folder's new high-water UID: all of them are committed, or none.
     private func commit(_ fetchedGroup: [(uid: UInt32, fetched: BodyPrefetcher.Fetched)], folder name: String, box: MailboxRecord,
-                        validity: Int64, sizes: [UInt32: Int], isBacklog: Bool,
+                        validity: Int64, sizes: [UInt32: Int],
                         summary: inout PollSummary) throws -> [IngestOutcome?] {
         let group = try storingRaw(of: fetchedGroup, mailboxId: box.id!, validity: validity)
         var acknowledged = 0
@@ -238,6 +295,7 @@ public final class Poller {
                     outcomes.append(nil)
                     continue
                 }
+                let isBacklog = Int64(uid) < (box.backlogBelowUID ?? 0)
                 let origin = InboundOrigin(mailboxId: box.id, uidValidity: validity, uid: Int64(uid),
                                            isBacklog: isBacklog, receivedAt: clock())
                 let outcome: IngestOutcome

@@ -9,6 +9,10 @@ public struct MailboxRecord: Codable, Sendable, FetchableRecord, MutablePersista
     public var uidValidity: Int64?
     public var highestUID: Int64
     public var lastPollAt: Date?
+    /// The folder's UIDNEXT at its first poll, when it already held mail: every message below
+    /// it is backlog (stored, never acknowledged), however many polls the import takes. Nil
+    /// when the folder was empty then, and after a UIDVALIDITY change.
+    public var backlogBelowUID: Int64?
 
     public init(name: String) {
         self.name = name
