@@ -50,6 +50,9 @@ enum StatusFormat {
         if let last = r.lastPoll, !last.ok {
             lines.append("last poll failed:     \(iso(last.startedAt))\(last.error.map { ": \($0)" } ?? "")")
         }
+        if let last = r.lastPoll, last.remaining > 0 {
+            lines.append("import under way:     \(last.remaining) new messages left for the next poll (poll budget)")
+        }
         lines.append("last send:            \(when(r.lastSentAt))")
         var open = "open conversations:   \(r.openConversations)"
         if let since = r.oldestWaitingSince, let id = r.oldestWaitingConversationId {

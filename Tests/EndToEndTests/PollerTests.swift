@@ -235,10 +235,13 @@ struct PollerTests {
         #expect(try summary(first)["remaining"] == 15)
         #expect(try stack.messageCount(user: kontakt.address) == 15, "only what was stored is moved")
         #expect(try stack.messageCount(user: kontakt.address, mailbox: "Kontakt/Behandlat") == 10)
+        let status = try kontakt.run("status").stdout
+        #expect(status.contains("import under way:     15 new messages left for the next poll"), "\(status)")
         let verbose = try kontakt.run("poll", "--max-messages", "10", "--verbose")
         #expect(verbose.stdout.contains("stored 10,") && verbose.stdout.contains("5 left for the next poll"), "\(verbose.stdout)")
         let last = try summary(try kontakt.run("poll", "--json"))
         #expect(last["stored"] == 5 && last["remaining"] == 0)
+        #expect(!(try kontakt.run("status").stdout.contains("import under way")))
         #expect(try storedCount(kontakt) == 25)
         let distinct = try Store(path: kontakt.storePath).read { tx in try tx.scalar("SELECT COUNT(DISTINCT messageID) FROM message") }
         #expect(distinct == 25)

@@ -12,6 +12,8 @@ public struct HealthReport: Codable, Sendable {
         public var startedAt: Date
         public var ok: Bool
         public var error: String?
+        /// New messages this poll's budget left for the next one (an import under way).
+        public var remaining: Int
     }
 
     public struct Outbox: Codable, Sendable {
@@ -118,7 +120,7 @@ public struct HealthCheck {
         }
         return HealthReport(
             generatedAt: now,
-            lastPoll: facts.lastPoll.map { HealthReport.Poll(startedAt: $0.startedAt, ok: $0.ok, error: $0.error) },
+            lastPoll: facts.lastPoll.map { HealthReport.Poll(startedAt: $0.startedAt, ok: $0.ok, error: $0.error, remaining: $0.remaining) },
             lastSuccessfulPollAt: facts.lastSuccessfulPoll.map { $0.finishedAt ?? $0.startedAt },
             maxPollAgeMinutes: config.healthMaxPollAgeMinutes,
             lastSentAt: facts.lastSentAt,

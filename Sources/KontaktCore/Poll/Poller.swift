@@ -154,6 +154,7 @@ public final class Poller {
         run.quarantined = summary.quarantined
         run.oversize = summary.oversize
         run.robots = summary.robots
+        run.remaining = summary.remaining
         let record = run
         try? store.write { tx in try tx.update(record) }
     }

@@ -44,6 +44,8 @@ public struct PollRunRecord: Codable, Sendable, FetchableRecord, MutablePersista
     public var quarantined = 0
     public var oversize = 0
     public var robots = 0
+    /// New messages the run's budget left for the next poll.
+    public var remaining = 0
     public var error: String?
 
     public init(startedAt: Date) { self.startedAt = startedAt }
