@@ -46,6 +46,8 @@ public enum Defect: Sendable, Hashable, Codable, CustomStringConvertible {
     case invalidDate(String)
     /// NUL bytes in the message.
     case nulBytes
+    /// A `winmail.dat` (TNEF) whose files could not be read; it is kept as it is.
+    case unreadableTNEF(String)
 
     public var description: String {
         switch self {
@@ -70,6 +72,7 @@ public enum Defect: Sendable, Hashable, Codable, CustomStringConvertible {
         case .invalidParameter(let p): "invalid MIME parameter: \(p)"
         case .invalidDate(let d): "unparseable Date: \(d)"
         case .nulBytes: "NUL bytes in message"
+        case .unreadableTNEF(let reason): "winmail.dat (TNEF) not unpacked: \(reason)"
         }
     }
 }

@@ -16,6 +16,35 @@ public struct MediaType: Sendable, Hashable {
 
     /// "type/subtype".
     public var essence: String { type + "/" + subtype }
+
+    /// The "type/subtype" of a file, by its name's extension: the office and image files a
+    /// director attaches and a resident sends. Anything else is an octet stream, which every
+    /// mail client offers to save.
+    public static func essence(forFileNamed name: String) -> String {
+        let dot = name.lastIndex(of: ".").map { name.index(after: $0) } ?? name.endIndex
+        switch name[dot...].lowercased() {
+        case "pdf": return "application/pdf"
+        case "txt": return "text/plain"
+        case "csv": return "text/csv"
+        case "html", "htm": return "text/html"
+        case "ics": return "text/calendar"
+        case "png": return "image/png"
+        case "jpg", "jpeg": return "image/jpeg"
+        case "gif": return "image/gif"
+        case "pptx": return "application/vnd.openxmlformats-officedocument.presentationml.presentation"
+        case "docx": return "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
+        case "xlsx": return "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+        case "ppt": return "application/vnd.ms-powerpoint"
+        case "doc": return "application/msword"
+        case "xls": return "application/vnd.ms-excel"
+        case "odt": return "application/vnd.oasis.opendocument.text"
+        case "odp": return "application/vnd.oasis.opendocument.presentation"
+        case "ods": return "application/vnd.oasis.opendocument.spreadsheet"
+        case "zip": return "application/zip"
+        case "msg": return "application/vnd.ms-outlook"
+        default: return "application/octet-stream"
+        }
+    }
     public var isMultipart: Bool { type == "multipart" }
     public var charset: String? { parameters["charset"] }
 

@@ -69,6 +69,7 @@ public struct Message: Sendable {
 
         var body = BodyExtractor()
         body.collect(root)
+        defects += body.defects
         var plainTexts: [String] = []
         var htmlTexts: [String] = []
         for part in body.textParts {
@@ -148,6 +149,7 @@ enum MessageIDs {
 struct BodyExtractor {
     var textParts: [MIMEPart] = []
     var attachments: [Attachment] = []
+    var defects: [Defect] = []
     /// HTML versions of a text/plain body chosen from an alternative; they give `Message.html`.
     var alternativeHTML: [MIMEPart] = []
 
@@ -187,7 +189,22 @@ struct BodyExtractor {
             textParts.append(part)
             return
         }
+        if TNEF.isTNEF(contentType: mt.essence) && unpackTNEF(part) { return }
         attachments.append(Attachment(filename: part.filename, contentType: mt.essence, storage: part.storage))
+    }
+
+    /// Lists the files inside a `winmail.dat` in its place; false (the part stays an attachment
+    /// as it is) when it holds none or cannot be read.
+    private mutating func unpackTNEF(_ part: MIMEPart) -> Bool {
+        do {
+            let files = try TNEF.files(in: part.storage.bytes)
+            guard !files.isEmpty else { return false }
+            attachments += files.map { Attachment(filename: $0.filename, contentType: $0.contentType, data: $0.data) }
+            return true
+        } catch {
+            defects.append(.unreadableTNEF(error.reason))
+            return false
+        }
     }
 
     /// A not-chosen alternative: its text is not the body, but files inside (e.g. inline images in a

@@ -211,6 +211,18 @@ import Testing
 }
 
 @Suite struct MediaTypeTests {
+    /// One table for every file Kontakt names a type for: what the director attaches and what
+    /// a winmail.dat holds.
+    @Test func aFilesTypeComesFromItsExtensionInAnyCase() {
+        #expect(MediaType.essence(forFileNamed: "Program för Chefens dag.PDF") == "application/pdf")
+        #expect(MediaType.essence(forFileNamed: "utvärdering.xlsx") == "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
+        #expect(MediaType.essence(forFileNamed: "bild.JPEG") == "image/jpeg")
+        #expect(MediaType.essence(forFileNamed: "arkiv.tar.gz") == "application/octet-stream")
+        #expect(MediaType.essence(forFileNamed: "README") == "application/octet-stream")
+        #expect(MediaType.essence(forFileNamed: "pdf") == "application/octet-stream", "a name without a dot has no extension")
+        #expect(MediaType.essence(forFileNamed: "slut.") == "application/octet-stream")
+    }
+
     func parse(_ s: String) -> (MediaType?, [Defect]) {
         var d: [Defect] = []
         return (MediaType.parse(s, defects: &d), d)

@@ -1,4 +1,5 @@
 import Foundation
+import MailMessage
 
 /// A file every recipient of a campaign gets, as it was when the campaign was created.
 ///
@@ -31,7 +32,7 @@ public struct CampaignAttachment: Codable, Sendable, Equatable {
                 return .failure(CampaignProblem(file: given, line: nil, message: "the attachment is empty (0 bytes)"))
             }
             let name = (path as NSString).lastPathComponent
-            return .success(CampaignAttachment(path: path, filename: name, contentType: contentType(forFileNamed: name),
+            return .success(CampaignAttachment(path: path, filename: name, contentType: MediaType.essence(forFileNamed: name),
                                                sha256: print.sha256, size: print.size))
         } catch {
             return .failure(CampaignProblem(file: given, line: nil, message: "the attachment cannot be read (permissions?)"))
@@ -47,29 +48,6 @@ public struct CampaignAttachment: Codable, Sendable, Equatable {
             return CampaignProblem(file: path, line: nil, message: "the attachment changed after `campaign create` (\(size) bytes then, \(now.size) now); put the original back, or create a new campaign with the new file")
         case .success:
             return nil
-        }
-    }
-
-    /// The media types of what a director attaches; anything else goes as octet-stream,
-    /// which every mail client offers to save.
-    static func contentType(forFileNamed name: String) -> String {
-        switch (name as NSString).pathExtension.lowercased() {
-        case "pdf": return "application/pdf"
-        case "pptx": return "application/vnd.openxmlformats-officedocument.presentationml.presentation"
-        case "docx": return "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
-        case "xlsx": return "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
-        case "ppt": return "application/vnd.ms-powerpoint"
-        case "doc": return "application/msword"
-        case "xls": return "application/vnd.ms-excel"
-        case "odt": return "application/vnd.oasis.opendocument.text"
-        case "odp": return "application/vnd.oasis.opendocument.presentation"
-        case "txt": return "text/plain"
-        case "csv": return "text/csv"
-        case "png": return "image/png"
-        case "jpg", "jpeg": return "image/jpeg"
-        case "zip": return "application/zip"
-        case "ics": return "text/calendar"
-        default: return "application/octet-stream"
         }
     }
 

@@ -104,7 +104,7 @@ public struct ReplyDesk {
                 throw KontaktError.invalid("cannot read the attachment \(path) — check the path")
             }
             let name = (path as NSString).lastPathComponent
-            return OutgoingAttachment(filename: name, contentType: MediaTypes.guess(filename: name), source: .file(path: path))
+            return OutgoingAttachment(filename: name, contentType: MediaType.essence(forFileNamed: name), source: .file(path: path))
         }
     }
 
@@ -177,30 +177,6 @@ public struct ReplyDesk {
                                          template: name, in: tx))
             }
             return entries
-        }
-    }
-}
-
-/// Content types of the files a director attaches, by extension; the rest are octet streams.
-enum MediaTypes {
-    static func guess(filename: String) -> String {
-        switch (filename as NSString).pathExtension.lowercased() {
-        case "pdf": return "application/pdf"
-        case "txt": return "text/plain"
-        case "csv": return "text/csv"
-        case "html", "htm": return "text/html"
-        case "png": return "image/png"
-        case "jpg", "jpeg": return "image/jpeg"
-        case "gif": return "image/gif"
-        case "pptx": return "application/vnd.openxmlformats-officedocument.presentationml.presentation"
-        case "docx": return "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
-        case "xlsx": return "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
-        case "ppt": return "application/vnd.ms-powerpoint"
-        case "doc": return "application/msword"
-        case "xls": return "application/vnd.ms-excel"
-        case "zip": return "application/zip"
-        case "ics": return "text/calendar"
-        default: return "application/octet-stream"
         }
     }
 }
