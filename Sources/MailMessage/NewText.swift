@@ -13,7 +13,20 @@
 ///    "Mvh", "Hälsningar", "Best regards", "Kind regards", ...) when only a few short lines follow.
 /// 4. Drop "Skickat från min iPhone" style lines and surrounding blank lines.
 public enum NewText {
+    /// A message's new text and the signature cut from its end.
+    public struct Parts: Sendable, Equatable {
+        public var newText: String
+        /// What rule 3 cut: the closing formula, the lines after it and anything after "-- ".
+        /// Not shown; read for who the sender is ("VD, Sjöberg Bygg AB", "Org.nr …").
+        public var signature: String
+    }
+
     public static func extract(from text: String) -> String {
+        split(text).newText
+    }
+
+    /// The new text and the signature, from one pass.
+    public static func split(_ text: String) -> Parts {
         // Split on UTF-8 bytes: Character-based splitting is several times slower.
         var lines = text.utf8.split(separator: 10, omittingEmptySubsequences: false).map { line -> String in
             let bytes = line.last == 13 ? line.dropLast() : line[...]
@@ -49,10 +62,13 @@ public enum NewText {
         // 2. Drop quoted lines.
         lines.removeAll(where: isQuoted)
         // 3. Signature.
+        var signature: [String] = []
         if let sig = lines.firstIndex(where: { $0 == "-- " || $0 == "--" }) {
+            signature = Array(lines[(sig + 1)...])
             lines.removeSubrange(sig...)
         }
         if let closing = closingFormulaIndex(lines) {
+            signature = Array(lines[closing...]) + signature
             lines.removeSubrange(closing...)
         }
         // 4. Device footers and blank lines.
@@ -65,7 +81,8 @@ public enum NewText {
             out.append(isBlank ? "" : trimTrailing(l))
         }
         while out.last?.isEmpty == true { out.removeLast() }
-        return out.joined(separator: "\n")
+        while signature.last.map({ trimmed($0).isEmpty }) == true { signature.removeLast() }
+        return Parts(newText: out.joined(separator: "\n"), signature: signature.joined(separator: "\n"))
     }
 
     /// Trims spaces, tabs, no-break spaces and the `*` Outlook puts around bold labels.

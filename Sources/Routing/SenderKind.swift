@@ -33,7 +33,7 @@ public enum SenderKindClassifier {
     }
 
     /// Organisational cues stand in the closing lines, so only the last part of a long text is read.
-    static let cueWindow = 3_000
+    public static let cueWindow = 3_000
 
     static func hasOrganisationalCue(_ text: String) -> Bool {
         // Works on the UTF-8 bytes: every cue is ASCII, and splitting into Strings, lowercasing

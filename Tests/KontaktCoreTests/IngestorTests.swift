@@ -75,17 +75,36 @@ import Testing
     /// as any new message would be.
     @Test func aReplyToAMessageNeverStoredIsRoutedWhenItOpensAConversation() throws {
         let subject = "SV: Material från chefens dag"
-        let raw = Fixtures.message(subject: subject, body: "Hej! Var finns bilderna från seminariet om värdet vi skapar tillsammans?",
+        let raw = Fixtures.message(subject: subject, body: "Hej! Var finns bilderna från seminariet om värdet vi skapar tillsammans?"
+                                    + "\r\n\r\nMvh\r\nOlle\r\nBygg & Måleri AB",
                                    messageID: "r1@example.se", inReplyTo: "aldrig-sedd@kommun.example.se")
         let prepared = ingestor.prepare(raw)
         #expect(prepared.opening == nil, "not worked out ahead for a reply")
         guard case .accepted(_, let id, true) = try ingest(raw) else { Issue.record("the reply opens a conversation"); return }
         let conversation = try #require(try store.read { tx in try tx.conversation(id: id) })
-        let expected = ingestor.opening(for: prepared.record, normalizedSubject: SubjectNormalizer.normalize(subject))
+        let expected = ingestor.opening(for: prepared.record, signature: NewText.split(prepared.record.text).signature,
+                                        normalizedSubject: SubjectNormalizer.normalize(subject))
         #expect(conversation.topic == expected.classification.topic)
         #expect(conversation.topic == "material")
         #expect(conversation.senderKind == expected.senderKind.rawValue)
+        #expect(conversation.senderKind == "business", "the signature below the closing formula is read here too")
         #expect(conversation.language == "sv")
+    }
+
+    /// Organisational cues stand in the signature, which the new text leaves out: the sender kind
+    /// reads both.
+    @Test func aCompanySignatureBelowTheClosingMakesTheSenderABusiness() throws {
+        func kind(_ body: String) throws -> String? {
+            // A sender of its own each time, so that each message opens a conversation.
+            let raw = Fixtures.message(from: "karin.\(UUID().uuidString.prefix(6))@bostadsbolaget.example.se",
+                                       subject: "Synpunkter efter seminariet", body: body)
+            guard case .accepted(_, let id, true) = try ingest(raw) else { return nil }
+            return try store.read { tx in try tx.conversation(id: id) }?.senderKind
+        }
+        let question = "Hej,\r\n\r\nHär kommer mina synpunkter på seminariet om värdet vi skapar tillsammans.\r\n\r\n"
+        #expect(try kind(question + "Vänliga hälsningar\r\nKarin Holm\r\nBostadsbolaget i kommunen AB\r\n") == "business")
+        #expect(try kind(question + "Vänliga hälsningar\r\nKarin\r\n-- \r\nOrg.nr 556000-1111\r\n") == "business")
+        #expect(try kind(question + "Vänliga hälsningar\r\nKarin Holm\r\n") == "resident")
     }
 
     /// A large message without Message-ID: only its content fingerprint can recognise it.

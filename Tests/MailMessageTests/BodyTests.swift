@@ -244,6 +244,17 @@ import Testing
         #expect(NewText.extract(from: "Mvh\n" + String(repeating: "x\n", count: 10)).hasPrefix("Mvh"))
     }
 
+    /// What rule 3 cuts is kept apart: the sender kind reads it.
+    @Test func theSignatureIsCutAndKeptApart() {
+        let closing = NewText.split("Fråga.\n\nVänliga hälsningar\nKarin Sjöberg\nVD, Sjöberg Bygg AB\n\n-- \nOrg.nr 556000-0000")
+        #expect(closing == NewText.Parts(newText: "Fråga.",
+                                         signature: "Vänliga hälsningar\nKarin Sjöberg\nVD, Sjöberg Bygg AB\n\nOrg.nr 556000-0000"))
+        #expect(NewText.split("Fråga.\n-- \nAnna").signature == "Anna")
+        #expect(NewText.split("Bara en fråga.").signature == "")
+        // Quoted history is no signature.
+        #expect(NewText.split("Ja.\n\nMvh Per\n\nDen 1 dec. 2026 skrev Sjöberg Bygg AB <a@b.se>:\n> Hej").signature == "Mvh Per")
+    }
+
     @Test func hostileRepetitionStaysLinear() {
         let start = Date()
         let formulas = String(repeating: "Mvh\n", count: 20_000)

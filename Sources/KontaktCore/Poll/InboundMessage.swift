@@ -85,7 +85,7 @@ extension Ingestor {
             return (InboundMessage(record: record, raw: raw, lineage: nil, quarantineReasons: [reason], attachments: [],
                                    verdict: .human, opening: nil), nil)
         }
-        Ingestor.fill(&record, from: message)
+        let signature = Ingestor.fill(&record, from: message)
         // Normalised once: robot detection, the classifier and threading all read it.
         let normalizedSubject = SubjectNormalizer.normalize(record.subject)
         let reasons = Ingestor.quarantineReasons(message)
@@ -102,12 +102,13 @@ extension Ingestor {
         let opens = reasons.isEmpty && verdict == .human && message.inReplyTo.isEmpty && message.references.isEmpty
         let inbound = InboundMessage(record: record, raw: raw, lineage: lineage, quarantineReasons: reasons,
                                      attachments: Ingestor.attachmentRecords(message), verdict: verdict,
-                                     opening: opens ? opening(for: record, normalizedSubject: normalizedSubject) : nil)
+                                     opening: opens ? opening(for: record, signature: signature, normalizedSubject: normalizedSubject) : nil)
         return (inbound, message)
     }
 
-    /// What a new conversation takes from `record`'s subject (normalised), sender and new text.
-    func opening(for record: MessageRecord, normalizedSubject: String) -> ConversationOpening {
+    /// What a new conversation takes from `record`'s subject (normalised), sender, new text and
+    /// `signature` (`NewText.Parts`).
+    func opening(for record: MessageRecord, signature: String, normalizedSubject: String) -> ConversationOpening {
         // Routing reads the start of the new text only: a topic shows in the first screenfuls,
         // and a hostile 25 MB text body must not cost seconds of tokenising.
         let sample = String(record.newText.unicodeScalars.prefix(Ingestor.routingSampleLength))
@@ -117,7 +118,10 @@ extension Ingestor {
         return ConversationOpening(
             normalizedSubject: normalizedSubject,
             classification: router.classify(normalizedSubject: subjectWords, text: words),
-            senderKind: SenderKindClassifier.kind(address: record.fromAddress, text: sample,
+            // The signature too: "VD, Sjöberg Bygg AB" and "Org.nr …" stand there, below the
+            // closing formula that ends the new text. Its end is enough (`cueWindow`).
+            senderKind: SenderKindClassifier.kind(address: record.fromAddress,
+                                                  text: sample + "\n" + String(signature.unicodeScalars.suffix(SenderKindClassifier.cueWindow)),
                                                   internalDomains: config.routing.internalDomains,
                                                   businessDomains: config.routing.businessDomains),
             isEnglish: (subjectWords.language + words.language).isEnglish)

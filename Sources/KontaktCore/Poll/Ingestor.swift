@@ -152,8 +152,10 @@ public struct Ingestor: Sendable {
         return reasons
     }
 
-    /// The row's fields derived from the parsed message.
-    static func fill(_ record: inout MessageRecord, from message: Message) {
+    /// The row's fields derived from the parsed message. Returns the signature cut from the new
+    /// text, which the row does not keep and a conversation's opening reads for the sender kind.
+    @discardableResult
+    static func fill(_ record: inout MessageRecord, from message: Message) -> String {
         let sender = message.from.first ?? message.sender
         record.messageID = message.messageID
         record.subject = message.subject ?? ""
@@ -166,8 +168,10 @@ public struct Ingestor: Sendable {
         record.inReplyTo = message.inReplyTo.first
         record.referencesList = message.references.joined(separator: " ")
         record.text = message.text
-        record.newText = message.newText
+        let parts = NewText.split(message.text)
+        record.newText = parts.newText
         record.defects = MessageRecord.encodeList(message.defects.map(\.description))
+        return parts.signature
     }
 
     private func route(_ initial: MessageRecord, prepared: InboundMessage, lineage: InboundMessage.Lineage, in tx: StoreTransaction,
@@ -233,7 +237,8 @@ public struct Ingestor: Sendable {
         let subject = record.subject
         let campaignTopic = try tx.campaignTopic(answeringAny: lineage.inReplyTo + lineage.references)
         // Prepared for every message that can open a conversation; worked out here otherwise.
-        let opening = prepared.opening ?? self.opening(for: record, normalizedSubject: lineage.normalizedSubject)
+        let opening = prepared.opening
+            ?? self.opening(for: record, signature: NewText.split(record.text).signature, normalizedSubject: lineage.normalizedSubject)
         var conversation = ConversationRecord(
             subject: subject, normalizedSubject: opening.normalizedSubject,
             topic: campaignTopic ?? opening.classification.topic,
