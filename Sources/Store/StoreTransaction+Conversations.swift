@@ -41,7 +41,47 @@ extension StoreTransaction {
     public func insert(_ conversation: ConversationRecord) throws -> ConversationRecord {
         var c = conversation
         try insertRow(&c)
+        // SQLite gives a new row the highest id plus one, so a merged conversation that had the
+        // highest id would hand its id, still an alias in old subjects' tags, to the next one.
+        if let id = c.id, try mergedTarget(of: id) != nil {
+            let free = try Int64.fetchOne(db, sql: "SELECT MAX(id) + 1 FROM conversationAlias")!
+            try db.execute(sql: "UPDATE conversation SET id = ? WHERE id = ?", arguments: [free, id])
+            c.id = free
+        }
         return c
+    }
+
+    // MARK: - Merging and splitting
+
+    /// The conversation that `id` was merged into, if it was.
+    public func mergedTarget(of id: Int64) throws -> Int64? {
+        try Int64.fetchOne(db.cachedStatement(sql: "SELECT conversationId FROM conversationAlias WHERE id = ?"), arguments: [id])
+    }
+
+    /// Moves every message, note, event, outbox entry, correction and participant of `source`
+    /// into `target`, deletes `source`, and keeps its id as an alias of `target` (as are the
+    /// aliases `source` had). The caller updates `target`'s own fields.
+    public func merge(conversation source: Int64, into target: Int64) throws {
+        for table in ["message", "note", "event", "outbox", "correction"] {
+            try db.execute(sql: "UPDATE \(table) SET conversationId = ? WHERE conversationId = ?", arguments: [target, source])
+        }
+        try db.execute(sql: """
+            INSERT OR IGNORE INTO conversationParticipant(conversationId, address)
+            SELECT ?, address FROM conversationParticipant WHERE conversationId = ?
+            """, arguments: [target, source])
+        try db.execute(sql: "UPDATE conversationAlias SET conversationId = ? WHERE conversationId = ?", arguments: [target, source])
+        try db.execute(sql: "INSERT INTO conversationAlias(id, conversationId) VALUES (?, ?)", arguments: [source, target])
+        try db.execute(sql: "DELETE FROM conversation WHERE id = ?", arguments: [source])
+    }
+
+    /// Moves one message to another conversation.
+    public func move(message id: Int64, toConversation conversationId: Int64) throws {
+        try db.execute(sql: "UPDATE message SET conversationId = ? WHERE id = ?", arguments: [conversationId, id])
+    }
+
+    public func removeParticipant(_ address: String, fromConversation id: Int64) throws {
+        try db.execute(sql: "DELETE FROM conversationParticipant WHERE conversationId = ? AND address = ?",
+                       arguments: [id, address.lowercased()])
     }
 
     public func update(_ conversation: ConversationRecord) throws {

@@ -30,7 +30,7 @@ struct AnswerCommand: ParsableCommand {
                 throw Failure("kontakt answer needs a terminal — in scripts use queue, show, reply and close")
             }
             let session = try Session(global)
-            var desk = DirectorDesk(store: session.store, router: try session.router())
+            var desk = try session.desk()
             let replies = ReplyDesk(config: session.config, store: session.store, catalog: desk.router.catalog)
             let ids = try session.store.read { tx in try tx.queue(statuses: [.open], topic: topic) }.compactMap(\.conversation.id)
             if ids.isEmpty { print("Inga ärenden väntar. (No conversations waiting.)"); return }

@@ -25,7 +25,7 @@ struct CloseCommand: ParsableCommand {
     func run() throws {
         try reportingErrors {
             let session = try Session(global)
-            let desk = DirectorDesk(store: session.store, router: try session.router())
+            let desk = try session.desk()
             for id in ids {
                 let outcome = try desk.close(id.value)
                 if global.quiet { continue }

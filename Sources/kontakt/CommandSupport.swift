@@ -31,6 +31,11 @@ struct Session {
         try Router(config: config, store: store)
     }
 
+    /// The desk for the director's changes by hand (route, close, merge, …).
+    func desk() throws -> DirectorDesk {
+        DirectorDesk(store: store, router: try router())
+    }
+
     func catalog() throws -> TopicCatalog {
         try Router.topicCatalog(config: config)
     }

@@ -23,6 +23,8 @@ struct Kontakt: AsyncParsableCommand {
             CloseCommand.self,
             ReopenCommand.self,
             NoteCommand.self,
+            MergeCommand.self,
+            SplitCommand.self,
             SearchCommand.self,
             StatsCommand.self,
             ClassifyCommand.self,

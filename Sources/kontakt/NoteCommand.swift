@@ -22,7 +22,7 @@ struct NoteCommand: ParsableCommand {
     func run() throws {
         try reportingErrors {
             let session = try Session(global)
-            let desk = DirectorDesk(store: session.store, router: try session.router())
+            let desk = try session.desk()
             try desk.note(id.value, text: text.joined(separator: " "))
             if !global.quiet { print("#\(id.value): anteckning sparad (note saved)") }
         }

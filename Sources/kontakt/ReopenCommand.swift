@@ -24,7 +24,7 @@ struct ReopenCommand: ParsableCommand {
     func run() throws {
         try reportingErrors {
             let session = try Session(global)
-            let desk = DirectorDesk(store: session.store, router: try session.router())
+            let desk = try session.desk()
             for id in ids {
                 let outcome = try desk.reopen(id.value)
                 if global.quiet { continue }

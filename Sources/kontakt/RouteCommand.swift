@@ -22,7 +22,7 @@ struct RouteCommand: ParsableCommand {
     func run() throws {
         try reportingErrors {
             let session = try Session(global)
-            var desk = DirectorDesk(store: session.store, router: try session.router())
+            var desk = try session.desk()
             try desk.route(id.value, to: topic)
             if !global.quiet { print("#\(id.value) → \(topic) (\(desk.router.catalog.title(for: topic)))") }
         }

@@ -325,6 +325,35 @@ struct QueueTests {
         #expect(try String(contentsOfFile: passwd.path, encoding: .utf8) == "root:x:0:0")
     }
 
+    // MARK: - merge and split
+
+    /// The director's two mends, through the binary: `merge` joins two conversations of one
+    /// person, `split` takes the last message back out into a conversation of its own.
+    @Test func mergeThenSplitFromTheCommandLine() throws {
+        let kontakt = try KontaktInstance(stack: stack)
+        let sender = resident()
+        try kontakt.receiveAndPoll([
+            (testMessage(from: sender, to: kontakt.address, subject: "Presentationen", body: "Var finns presentationen från inledningen?"), sender),
+            (testMessage(from: sender, to: kontakt.address, subject: "Utvärderingen", body: "Länken till utvärderingen fungerar inte."), sender),
+        ])
+        let ids = try kontakt.json([QueueItem].self, "queue").map(\.id).sorted()
+        try #require(ids.count == 2)
+        let merged = try kontakt.run(["merge", "\(ids[1])", "\(ids[0])"], environment: ["USER": "chefen"])
+        #expect(merged.status == 0, "\(merged.stderr)")
+        #expect(try kontakt.json([QueueItem].self, "queue").map(\.id) == [ids[0]])
+        let gone = try kontakt.run("show", "\(ids[1])")
+        #expect(gone.status == 1 && gone.stderr.contains("merged into #\(ids[0])"), "\(gone.stderr)")
+        let shown = try kontakt.run("show", "\(ids[0])").stdout
+        #expect(shown.contains("Presentationen") && shown.contains("Utvärderingen") && shown.contains("· meddelande "), "\(shown)")
+        #expect(shown.contains("chefen  merged"), "\(shown)")
+
+        let split = try kontakt.run("split", "\(ids[0])")
+        #expect(split.status == 0, "\(split.stderr)")
+        let queue = try kontakt.json([QueueItem].self, "queue")
+        #expect(queue.count == 2 && !queue.map(\.id).contains(ids[1]), "a new id, never the merged one: \(queue.map(\.id))")
+        #expect(try kontakt.run("split", "\(queue.map(\.id).max()!)").status == 1, "a conversation of one message cannot be split")
+    }
+
     // MARK: - route retrains, search, classify, inspect
 
     @Test func routeRecordsACorrectionThatClassifySeesAtOnce() throws {

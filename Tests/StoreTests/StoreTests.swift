@@ -313,6 +313,6 @@ import Synchronization
         #expect(attachments.map(\.filename) == ["program.pdf"] && attachments.map(\.size) == [1234])
         let box = try store.write { tx in try tx.mailbox(named: "INBOX") }
         #expect(box.highestUID == 42 && box.uidValidity == 7 && box.backlogBelowUID == nil)
-        #expect(try store.appliedMigrations().last == "6 poll budget: backlog boundary, messages left")
+        #expect(try store.appliedMigrations().last == "7 merged conversations")
     }
 }

@@ -232,15 +232,11 @@ public struct Ingestor: Sendable {
         return .accepted(messageId: record.id!, conversationId: conversationId, newConversation: isNew)
     }
 
-    private func openConversation(for record: MessageRecord, prepared: InboundMessage, lineage: InboundMessage.Lineage,
-                                  in tx: StoreTransaction) throws -> ConversationRecord {
-        let subject = record.subject
-        let campaignTopic = try tx.campaignTopic(answeringAny: lineage.inReplyTo + lineage.references)
-        // Prepared for every message that can open a conversation; worked out here otherwise.
-        let opening = prepared.opening
-            ?? self.opening(for: record, signature: NewText.split(record.text).signature, normalizedSubject: lineage.normalizedSubject)
+    /// The conversation `record` opens (not yet inserted): topic, sender kind and language from
+    /// `opening`, unless the message answers a campaign.
+    static func conversation(openedBy record: MessageRecord, opening: ConversationOpening, campaignTopic: String?) -> ConversationRecord {
         var conversation = ConversationRecord(
-            subject: subject, normalizedSubject: opening.normalizedSubject,
+            subject: record.subject, normalizedSubject: opening.normalizedSubject,
             topic: campaignTopic ?? opening.classification.topic,
             confidence: campaignTopic == nil ? opening.classification.confidence : 1,
             contactAddress: record.fromAddress, at: record.receivedAt)
@@ -248,7 +244,16 @@ public struct Ingestor: Sendable {
         conversation.contactName = record.fromName
         conversation.senderKind = opening.senderKind.rawValue
         conversation.language = opening.isEnglish ? "en" : "sv"
-        conversation = try tx.insert(conversation)
+        return conversation
+    }
+
+    private func openConversation(for record: MessageRecord, prepared: InboundMessage, lineage: InboundMessage.Lineage,
+                                  in tx: StoreTransaction) throws -> ConversationRecord {
+        let campaignTopic = try tx.campaignTopic(answeringAny: lineage.inReplyTo + lineage.references)
+        // Prepared for every message that can open a conversation; worked out here otherwise.
+        let opening = prepared.opening
+            ?? self.opening(for: record, signature: NewText.split(record.text).signature, normalizedSubject: lineage.normalizedSubject)
+        let conversation = try tx.insert(Ingestor.conversation(openedBy: record, opening: opening, campaignTopic: campaignTopic))
         try tx.record(EventRecord(at: record.receivedAt, conversationId: conversation.id, actor: "poller", kind: "opened",
                                   detail: "topic \(conversation.topic) (\(Int(conversation.confidence * 100))%)"))
         return conversation

@@ -32,7 +32,7 @@ public struct AttachmentSaver {
             throw KontaktError.invalid("\(directory) is not a folder — create it first")
         }
         let messages = try store.read { tx -> [(record: MessageRecord, raw: Data?)] in
-            guard try tx.conversation(id: id) != nil else { throw DirectorDesk.missing(id) }
+            guard try tx.conversation(id: id) != nil else { throw DirectorDesk.missing(id, in: tx) }
             return try tx.messages(inConversation: id).map { ($0, try tx.raw(of: $0)) }
         }
         var saved: [Saved] = []

@@ -1,4 +1,5 @@
 import Foundation
+import MailMessage
 import Routing
 import Store
 
@@ -24,8 +25,88 @@ public struct DirectorDesk {
         return "director"
     }
 
-    static func missing(_ id: Int64) -> KontaktError {
-        .notFound("conversation \(id) does not exist — see `kontakt queue --all` for the ids")
+    static func missing(_ id: Int64, in tx: StoreTransaction) -> KontaktError {
+        if let target = try? tx.mergedTarget(of: id) {
+            return .notFound("conversation \(id) was merged into #\(target) — use \(target)")
+        }
+        return .notFound("conversation \(id) does not exist — see `kontakt queue --all` for the ids")
+    }
+
+    /// Merges conversation `source` into `target`: every message, note, reply and event of
+    /// `source` moves over, and `source`'s id becomes an alias (its `[Kontakt #N]` tag still
+    /// threads into `target`). What RT, Zammad and FreeScout call merging tickets: the same
+    /// person wrote twice under different subjects, or a reply arrived without anything that
+    /// ties it to its conversation.
+    ///
+    /// `target` waits for an answer if either did; it keeps its topic, which the director
+    /// chose or the classifier gave it.
+    public func merge(_ source: Int64, into target: Int64) throws {
+        guard source != target else { throw KontaktError.invalid("a conversation cannot be merged into itself") }
+        let now = clock()
+        let actor = self.actor
+        try store.write { tx in
+            guard let from = try tx.conversation(id: source) else { throw DirectorDesk.missing(source, in: tx) }
+            guard var into = try tx.conversation(id: target) else { throw DirectorDesk.missing(target, in: tx) }
+            try tx.merge(conversation: source, into: target)
+            let statuses = [from.status, into.status]
+            into.status = statuses.contains(.open) ? .open : statuses.contains(.answered) ? .answered : .closed
+            into.closedAt = into.status == .closed ? [from.closedAt, into.closedAt].compactMap { $0 }.max() : nil
+            into.createdAt = min(from.createdAt, into.createdAt)
+            into.lastActivityAt = max(from.lastActivityAt, into.lastActivityAt)
+            into.firstAnsweredAt = [from.firstAnsweredAt, into.firstAnsweredAt].compactMap { $0 }.min()
+            try tx.update(into)
+            try tx.record(EventRecord(at: now, conversationId: target, actor: actor, kind: "merged",
+                                      detail: "#\(source) \"\(from.subject)\" merged into this conversation"))
+        }
+    }
+
+    /// Moves one received message out of conversation `id` into a conversation of its own,
+    /// routed as if it had arrived alone; returns the new conversation's id. The message is
+    /// `message`, or by default the last one received: the one a weak match (`?` in the queue)
+    /// added. What Zammad calls splitting: a stranger's `[Kontakt #42]` does not have to stay
+    /// in someone else's conversation.
+    public func split(_ id: Int64, message messageId: Int64? = nil) throws -> Int64 {
+        let now = clock()
+        let actor = self.actor
+        let ingestor = Ingestor(router: router, config: router.config)
+        return try store.write { tx in
+            guard var old = try tx.conversation(id: id) else { throw DirectorDesk.missing(id, in: tx) }
+            let messages = try tx.messages(inConversation: id)
+            let chosen = messageId.map { wanted in messages.first { $0.id == wanted } }
+                ?? messages.last { $0.direction == .inbound }
+            guard let moving = chosen, let movingId = moving.id else {
+                throw KontaktError.notFound("message \(messageId ?? 0) is not in conversation \(id) — `kontakt show \(id) --json` lists its messages' ids")
+            }
+            guard moving.direction == .inbound else {
+                throw KontaktError.invalid("message \(movingId) is one we sent; only a received message can be split off")
+            }
+            let rest = messages.filter { $0.id != movingId }
+            guard !rest.isEmpty else {
+                throw KontaktError.invalid("message \(movingId) is the only message of conversation \(id); nothing to split it from")
+            }
+            let opening = ingestor.opening(for: moving, signature: NewText.split(moving.text).signature,
+                                           normalizedSubject: SubjectNormalizer.normalize(moving.subject))
+            let fresh = try tx.insert(Ingestor.conversation(openedBy: moving, opening: opening, campaignTopic: nil))
+            let freshId = fresh.id!
+            try tx.move(message: movingId, toConversation: freshId)
+            try tx.addParticipant(moving.fromAddress, toConversation: freshId)
+            if !rest.contains(where: { $0.fromAddress.lowercased() == moving.fromAddress.lowercased() }) {
+                try tx.removeParticipant(moving.fromAddress, fromConversation: id)
+            }
+            // The message that reopened an answered conversation has gone: answered again when
+            // our last reply is newer than what is left of theirs.
+            let lastIn = rest.last { $0.direction == .inbound }?.receivedAt
+            let lastOut = rest.last { $0.direction == .outbound }?.receivedAt
+            if old.status == .open, let lastOut, lastIn.map({ lastOut >= $0 }) ?? true { old.status = .answered }
+            old.weakMatch = nil
+            old.lastActivityAt = rest.map(\.receivedAt).max() ?? old.lastActivityAt
+            try tx.update(old)
+            try tx.record(EventRecord(at: now, conversationId: id, actor: actor, kind: "split",
+                                      detail: "message \(movingId) moved to #\(freshId)"))
+            try tx.record(EventRecord(at: now, conversationId: freshId, actor: actor, kind: "split",
+                                      detail: "message \(movingId) split from #\(id); topic \(fresh.topic) (\(Int(fresh.confidence * 100))%)"))
+            return freshId
+        }
     }
 
     /// What happened, for the CLI's one line.
@@ -45,7 +126,7 @@ public struct DirectorDesk {
         let now = clock()
         let actor = self.actor
         let learnt: String? = try store.write { tx in
-            guard var c = try tx.conversation(id: id) else { throw DirectorDesk.missing(id) }
+            guard var c = try tx.conversation(id: id) else { throw DirectorDesk.missing(id, in: tx) }
             let firstInbound = try tx.messages(inConversation: id).first { $0.direction == .inbound }
             let text = [firstInbound?.subject ?? c.subject, firstInbound?.newText ?? ""]
                 .filter { !$0.isEmpty }.joined(separator: "\n")
@@ -82,7 +163,7 @@ public struct DirectorDesk {
         let now = clock()
         let actor = self.actor
         return try store.write { tx in
-            guard var c = try tx.conversation(id: id) else { throw DirectorDesk.missing(id) }
+            guard var c = try tx.conversation(id: id) else { throw DirectorDesk.missing(id, in: tx) }
             if c.status == status { return .unchanged("conversation \(id) is already \(status.rawValue)") }
             c.status = status
             c.closedAt = status == .closed ? now : nil
@@ -99,7 +180,7 @@ public struct DirectorDesk {
         let now = clock()
         let actor = self.actor
         try store.write { tx in
-            guard try tx.conversation(id: id) != nil else { throw DirectorDesk.missing(id) }
+            guard try tx.conversation(id: id) != nil else { throw DirectorDesk.missing(id, in: tx) }
             try tx.insert(NoteRecord(conversationId: id, at: now, text: trimmed))
             try tx.record(EventRecord(at: now, conversationId: id, actor: actor, kind: "note"))
         }

@@ -46,7 +46,7 @@ public struct ReplyDesk {
     }
 
     func context(_ id: Int64, in tx: StoreTransaction) throws -> Context {
-        guard let conversation = try tx.conversation(id: id) else { throw DirectorDesk.missing(id) }
+        guard let conversation = try tx.conversation(id: id) else { throw DirectorDesk.missing(id, in: tx) }
         let messages = try tx.messages(inConversation: id)
         var history = messages.compactMap(\.messageID)
         history += try tx.outboxEntries(conversationId: id).filter { $0.kind == .reply }.map(\.messageID)

@@ -81,7 +81,7 @@ public struct ThreadView: Codable, Sendable {
     /// Reads conversation `id` with everything that belongs to it.
     public static func load(id: Int64, from store: Store, catalog: TopicCatalog) throws -> ThreadView {
         try store.read { tx in
-            guard let c = try tx.conversation(id: id) else { throw DirectorDesk.missing(id) }
+            guard let c = try tx.conversation(id: id) else { throw DirectorDesk.missing(id, in: tx) }
             let messages = try tx.messages(inConversation: id)
             let attachments = try tx.attachments(ofConversation: id)
             var items: [Item] = messages.map { m in

@@ -136,8 +136,11 @@ struct StoreConversationLookup: ConversationLookup {
         return conversation(id: conversationId)
     }
 
+    /// A conversation by id, following a merge: the `[Kontakt #7]` of a conversation merged into
+    /// #3 finds #3.
     func conversation(id: Int64) -> ConversationCandidate? {
-        guard let record = try? tx.conversation(id: id), !record.isRobot else { return nil }
+        let found = (try? tx.conversation(id: id)) ?? (try? tx.mergedTarget(of: id)).flatMap { $0 }.flatMap { try? tx.conversation(id: $0) }
+        guard let record = found, let id = record.id, !record.isRobot else { return nil }
         let participants = (try? tx.participants(ofConversation: id)) ?? []
         return ConversationCandidate(id: id, participants: participants, lastActivity: record.lastActivityAt)
     }

@@ -12,6 +12,7 @@ enum Migrations {
         migrator.registerMigration("4 raw messages in their own file") { db in try createV4RawFile(db, raw: raw) }
         migrator.registerMigration("5 attachments without a stored hash", migrate: createV5AttachmentHash)
         migrator.registerMigration("6 poll budget: backlog boundary, messages left", migrate: createV6Backlog)
+        migrator.registerMigration("7 merged conversations", migrate: createV7MergedConversations)
         return migrator
     }
 }
