@@ -73,12 +73,14 @@ extension ConversationRecord: HandInsertedRecord {
     static let insertColumns = [
         "subject", "normalizedSubject", "topic", "confidence", "topicSource", "status", "senderKind", "contactAddress",
         "contactName", "language", "weakMatch", "isRobot", "createdAt", "lastActivityAt", "firstAnsweredAt", "closedAt",
+        "snoozedUntil",
     ]
     static let insertSQL = makeInsertSQL(orIgnore: false)
     static let insertOrIgnoreSQL = makeInsertSQL(orIgnore: true)
     var insertValues: [(any DatabaseValueConvertible)?] {
         [subject, normalizedSubject, topic, confidence, topicSource, status.rawValue, senderKind, contactAddress,
-         contactName, language, weakMatch, isRobot, createdAt, lastActivityAt, firstAnsweredAt, closedAt]
+         contactName, language, weakMatch, isRobot, createdAt, lastActivityAt, firstAnsweredAt, closedAt,
+         snoozedUntil]
     }
 }
 

@@ -123,8 +123,19 @@ extension StoreTransaction {
         try CorrectionRecord.order(Column("id")).fetchAll(db)
     }
 
+    /// Which conversations `queue` lists by their snooze (`ConversationRecord.snoozedUntil`).
+    public enum Rest: Sendable {
+        /// Resting or not.
+        case any
+        /// Not resting at this time: the director's queue.
+        case awake(at: Date)
+        /// Resting beyond this time: `queue --snoozed`.
+        case resting(at: Date)
+    }
+
     /// Summary rows for the queue: one per conversation, newest message facts joined in.
-    public func queue(statuses: [ConversationRecord.Status], topic: String? = nil, includeRobots: Bool = false) throws -> [QueueRow] {
+    public func queue(statuses: [ConversationRecord.Status], topic: String? = nil, includeRobots: Bool = false,
+                      rest: Rest = .any) throws -> [QueueRow] {
         var sql = """
             SELECT c.*, 
                 (SELECT COUNT(*) FROM message m WHERE m.conversationId = c.id) AS messageCount,
@@ -136,6 +147,11 @@ extension StoreTransaction {
         var arguments: StatementArguments = []
         if let topic { sql += " AND c.topic = ?"; arguments += [topic] }
         if !includeRobots { sql += " AND c.isRobot = 0" }
+        switch rest {
+        case .any: break
+        case .awake(let now): sql += " AND (c.snoozedUntil IS NULL OR c.snoozedUntil <= ?)"; arguments += [now]
+        case .resting(let now): sql += " AND c.snoozedUntil > ?"; arguments += [now]
+        }
         sql += " ORDER BY c.topic, COALESCE(lastInboundAt, c.createdAt), c.id"
         return try Row.fetchAll(db, sql: sql, arguments: arguments).map { row in
             QueueRow(conversation: try ConversationRecord(row: row),

@@ -32,7 +32,7 @@ struct AnswerCommand: ParsableCommand {
             let session = try Session(global)
             var desk = try session.desk()
             let replies = ReplyDesk(config: session.config, store: session.store, catalog: desk.router.catalog)
-            let ids = try session.store.read { tx in try tx.queue(statuses: [.open], topic: topic) }.compactMap(\.conversation.id)
+            let ids = try session.store.read { tx in try tx.queue(statuses: [.open], topic: topic, rest: .awake(at: Date())) }.compactMap(\.conversation.id)
             if ids.isEmpty { print("Inga ärenden väntar. (No conversations waiting.)"); return }
             let terminal = try RawTerminal()
             defer { terminal.restore() }

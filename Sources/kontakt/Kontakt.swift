@@ -25,6 +25,7 @@ struct Kontakt: AsyncParsableCommand {
             NoteCommand.self,
             MergeCommand.self,
             SplitCommand.self,
+            SnoozeCommand.self,
             SearchCommand.self,
             StatsCommand.self,
             ClassifyCommand.self,

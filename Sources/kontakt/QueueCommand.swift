@@ -13,16 +13,20 @@ struct QueueCommand: ParsableCommand {
               kontakt queue
               kontakt queue --topic material
               kontakt queue --all --json
+              kontakt queue --snoozed
               kontakt queue --quarantine
               kontakt queue --robots
 
-            Flags after the subject: ? the last message joined on weak evidence (check it belongs), @ attachments, [answered]/[closed] with --all.
+            Conversations resting until a date (`kontakt snooze`) are left out and counted below the list; --snoozed lists them, --all includes them.
+
+            Flags after the subject: ? the last message joined on weak evidence (check it belongs), @ attachments, [answered]/[closed] with --all, [vilar till DATE] for a resting one.
             """
     )
 
     @OptionGroup var global: GlobalOptions
     @Option(help: "Only this topic (e.g. material, utvardering, osorterad).") var topic: String?
-    @Flag(help: "Include answered and closed conversations.") var all = false
+    @Flag(help: "Include answered, closed and resting conversations.") var all = false
+    @Flag(help: "List the conversations resting until a date (see `kontakt snooze`).") var snoozed = false
     @Flag(help: "List quarantined messages instead (see `kontakt inspect` and `kontakt replay`).") var quarantine = false
     @Flag(help: "List automatic replies, bounces and list mail instead (never in the queue).") var robots = false
     @Flag(help: "Print JSON.") var json = false
@@ -55,10 +59,12 @@ struct QueueCommand: ParsableCommand {
             }
             let catalog = try Router.topicCatalog(config: config)
             let statuses: [ConversationRecord.Status] = all ? [.open, .answered, .closed] : [.open]
+            let now = Date()
+            let rest: StoreTransaction.Rest = all ? .any : snoozed ? .resting(at: now) : .awake(at: now)
             // The director reads topics in the catalog's order (the day, the four seminars, material,
             // evaluation, other), then osorterad; within a topic the store's order, oldest first.
             let order = Dictionary(uniqueKeysWithValues: (catalog.ids + [TopicCatalog.unsorted]).enumerated().map { ($1, $0) })
-            let rows = try store.read { tx in try tx.queue(statuses: statuses, topic: topic) }
+            let rows = try store.read { tx in try tx.queue(statuses: statuses, topic: topic, rest: rest) }
                 .enumerated()
                 .sorted { (order[$0.element.conversation.topic] ?? .max, $0.offset) < (order[$1.element.conversation.topic] ?? .max, $1.offset) }
                 .map(\.element)
@@ -67,6 +73,10 @@ struct QueueCommand: ParsableCommand {
                 return
             }
             print(QueueFormat.render(rows, catalog: catalog, colour: Terminal.colour))
+            if case .awake = rest {
+                let resting = try store.read { tx in try tx.queue(statuses: [.open], topic: topic, rest: .resting(at: now)) }.count
+                if resting > 0 { print("\n\(resting) vilar till senare (resting): kontakt queue --snoozed") }
+            }
         }
     }
 }
@@ -115,6 +125,7 @@ struct QueueItem: Encodable {
     var lastAt: Date
     var weakMatch: String?
     var confidence: Double
+    var snoozedUntil: Date?
 
     init(_ row: QueueRow, catalog: TopicCatalog) {
         let c = row.conversation
@@ -131,11 +142,13 @@ struct QueueItem: Encodable {
         lastAt = row.lastInboundAt ?? c.lastActivityAt
         weakMatch = c.weakMatch
         confidence = c.confidence
+        snoozedUntil = c.snoozedUntil
     }
 
     enum CodingKeys: String, CodingKey {
         case id, topic, status, subject, from, name, messages, attachments, confidence
         case topicTitle = "topic_title", senderKind = "sender_kind", lastAt = "last_at", weakMatch = "weak_match"
+        case snoozedUntil = "snoozed_until"
     }
 }
 
@@ -158,6 +171,7 @@ enum QueueFormat {
             if c.weakMatch != nil { flags += colour ? " \u{1B}[33m?\u{1B}[0m" : " ?" }
             if row.attachmentCount > 0 { flags += " @" }
             if c.status != .open { flags += " [\(c.status.rawValue)]" }
+            if c.status == .open, let until = c.snoozedUntil, until > Date() { flags += " [vilar till \(DateText.short(until))]" }
             let who = (c.contactName?.isEmpty == false ? c.contactName! : c.contactAddress)
             let line = "  " + pad("#\(c.id ?? 0)", 6) + pad(age(row.lastInboundAt ?? c.createdAt), 5)
                 + pad(String(who.prefix(24)), 25) + pad(c.senderKind, 10) + pad("\(row.messageCount)", 3)

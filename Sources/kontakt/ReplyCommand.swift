@@ -12,7 +12,7 @@ struct ReplyCommand: ParsableCommand {
         discussion: """
             Without -m or --file, $VISUAL or $EDITOR (else vi) opens a draft made from the template — by default the one named after the conversation's topic, in the conversation's language — with the question quoted. Saving an empty draft, or leaving it unchanged (as :q! in vi does), queues nothing; --as-is queues the template unchanged without an editor. A first line "Subject: …" in the draft sets the subject; otherwise it is "SV: <subject> [Kontakt #id]". -m and --file take the whole reply text; the signature is added unless the text has it. The reply is threaded (In-Reply-To, References) on the sender's latest message, and the conversation counts as answered once the reply is queued.
 
-            With --topic, one individual reply from --template goes to every open conversation of that topic (each rendered for its own sender and language). Kontakt says how many and asks first; --yes answers for scripts, and without a terminal it refuses unless --yes.
+            With --topic, one individual reply from --template goes to every open conversation of that topic, resting ones (`kontakt snooze`) included (each rendered for its own sender and language). Kontakt says how many and asks first; --yes answers for scripts, and without a terminal it refuses unless --yes.
 
             Replies wait in the outbox for `kontakt send` (cron); --send sends them at once.
 

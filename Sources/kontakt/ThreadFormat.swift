@@ -9,6 +9,9 @@ enum ThreadFormat {
         out.append(Terminal.bold("#\(thread.id)  \(thread.subject)", colour))
         out.append("från \(who) (\(thread.senderKind)) · \(thread.topicTitle) [\(thread.topic), "
                    + "\(thread.topicSource) \(Int(thread.confidence * 100))%] · \(thread.status)")
+        if let until = thread.snoozedUntil, until > Date() {
+            out.append(Terminal.dim("vilar till \(DateText.short(until)) (kontakt reopen \(thread.id) väcker det)", colour))
+        }
         if let weak = thread.weakMatch {
             out.append(Terminal.yellow("? \(weak) — check that this belongs here (if not: kontakt split \(thread.id))", colour))
         }
@@ -17,7 +20,8 @@ enum ThreadFormat {
             let arrow = message.direction == "in" ? "←" : "→"
             var head = "\(arrow) \(DateText.short(message.date))  \(message.direction == "in" ? message.from : message.to.joined(separator: ", "))"
             if let state = message.state { head += "  [\(message.kind ?? "") \(state)]" } else if let kind = message.kind { head += "  [\(kind)]" }
-            out.append(Terminal.bold(head, colour) + Terminal.dim("  · meddelande \(message.id)", colour))
+            // Received messages carry their number: what `kontakt split --message` takes.
+            out.append(Terminal.bold(head, colour) + (message.direction == "in" ? Terminal.dim("  · meddelande \(message.id)", colour) : ""))
             out.append(Terminal.dim("  \(message.subject)", colour))
             let text = message.text.trimmingCharacters(in: .whitespacesAndNewlines)
             out.append(contentsOf: (text.isEmpty ? "(ingen ny text)" : text).split(separator: "\n", omittingEmptySubsequences: false).map { "  " + $0 })

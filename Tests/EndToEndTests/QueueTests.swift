@@ -354,6 +354,26 @@ struct QueueTests {
         #expect(try kontakt.run("split", "\(queue.map(\.id).max()!)").status == 1, "a conversation of one message cannot be split")
     }
 
+    @Test func aSnoozedConversationRestsOutOfTheQueueUntilReopened() throws {
+        let kontakt = try KontaktInstance(stack: stack)
+        let sender = resident()
+        try kontakt.receiveAndPoll([(testMessage(from: sender, to: kontakt.address, subject: "Materialet",
+                                                 body: "När kommer materialet från seminarierna?"), sender)])
+        let id = try #require(try kontakt.json([QueueItem].self, "queue").first?.id)
+        #expect(try kontakt.run("snooze", "\(id)").status != 0, "a date or a number of days is required")
+        #expect(try kontakt.run("snooze", "\(id)", "--until", "7 december").status != 0)
+        let snoozed = try kontakt.run(["snooze", "\(id)", "--days", "3"], environment: ["USER": "chefen"])
+        #expect(snoozed.status == 0 && snoozed.stdout.contains("vilar till"), "\(snoozed.stdout)\(snoozed.stderr)")
+        #expect(try kontakt.json([QueueItem].self, "queue").isEmpty)
+        #expect(try kontakt.run("queue").stdout.contains("1 vilar till senare"))
+        struct Resting: Decodable { var id: Int64; var snoozed_until: Date? }
+        let resting = try kontakt.json([Resting].self, "queue", "--snoozed")
+        #expect(resting.map(\.id) == [id] && resting.first?.snoozed_until != nil)
+        #expect(try kontakt.run("show", "\(id)").stdout.contains("vilar till"))
+        #expect(try kontakt.run("reopen", "\(id)").status == 0)
+        #expect(try kontakt.json([QueueItem].self, "queue").map(\.id) == [id])
+    }
+
     // MARK: - route retrains, search, classify, inspect
 
     @Test func routeRecordsACorrectionThatClassifySeesAtOnce() throws {

@@ -82,10 +82,3 @@ import Testing
     }
 }
 
-@Suite struct DirectorDeskTests {
-    @Test func actorIsUserOrDirector() {
-        #expect(DirectorDesk.currentActor(environment: ["USER": "asa"]) == "asa")
-        #expect(DirectorDesk.currentActor(environment: ["USER": " "]) == "director")
-        #expect(DirectorDesk.currentActor(environment: [:]) == "director")
-    }
-}

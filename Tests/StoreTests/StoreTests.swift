@@ -77,6 +77,7 @@ import Synchronization
         everyConversation.firstAnsweredAt = when.addingTimeInterval(60); everyConversation.closedAt = when.addingTimeInterval(120)
         everyConversation.status = .closed; everyConversation.isRobot = true; everyConversation.language = "en"
         everyConversation.topicSource = "director"; everyConversation.senderKind = "business"
+        everyConversation.snoozedUntil = when.addingTimeInterval(86_400)
         var everyEvent = EventRecord(at: when, conversationId: 1, actor: "poller", kind: "reopened", detail: "d")
         everyEvent.id = 1
         #expect(try fields(everyConversation) == Set(ConversationRecord.insertColumns + ["id"]))
@@ -313,6 +314,6 @@ import Synchronization
         #expect(attachments.map(\.filename) == ["program.pdf"] && attachments.map(\.size) == [1234])
         let box = try store.write { tx in try tx.mailbox(named: "INBOX") }
         #expect(box.highestUID == 42 && box.uidValidity == 7 && box.backlogBelowUID == nil)
-        #expect(try store.appliedMigrations().last == "7 merged conversations")
+        #expect(try store.appliedMigrations().last == "8 snoozed conversations")
     }
 }

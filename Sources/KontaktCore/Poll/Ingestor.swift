@@ -213,6 +213,12 @@ public struct Ingestor: Sendable {
                 found.status = .open
                 found.closedAt = nil
             }
+            if found.snoozedUntil != nil {
+                // Resting waits for a date or for the sender, whichever comes first.
+                try tx.record(EventRecord(at: now, conversationId: id, actor: "poller", kind: "woken",
+                                          detail: "new message from the sender"))
+                found.snoozedUntil = nil
+            }
             found.lastActivityAt = max(found.lastActivityAt, now)
             try tx.update(found)
             conversation = found

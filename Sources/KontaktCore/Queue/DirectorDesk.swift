@@ -159,14 +159,45 @@ public struct DirectorDesk {
         try setStatus(id, to: .open, event: "reopened")
     }
 
+    /// Lets an open conversation rest until `date`: it leaves the queue and comes back by
+    /// itself then, or as soon as the sender writes again, or on `reopen`. For "waiting for
+    /// the material to be ready": RT's stalled, FreeScout's pending, Zammad's pending reminder.
+    @discardableResult
+    public func snooze(_ id: Int64, until date: Date) throws -> Outcome {
+        let now = clock()
+        guard date > now else { throw KontaktError.invalid("the date has passed — give a day after today") }
+        let actor = self.actor
+        return try store.write { tx in
+            guard var c = try tx.conversation(id: id) else { throw DirectorDesk.missing(id, in: tx) }
+            guard c.status == .open else {
+                return .unchanged("conversation \(id) is \(c.status.rawValue), not waiting; only an open conversation can rest")
+            }
+            c.snoozedUntil = date
+            try tx.update(c)
+            try tx.record(EventRecord(at: now, conversationId: id, actor: actor, kind: "snoozed",
+                                      detail: "until \(ISO8601DateFormatter().string(from: date))"))
+            return .changed
+        }
+    }
+
     private func setStatus(_ id: Int64, to status: ConversationRecord.Status, event: String) throws -> Outcome {
         let now = clock()
         let actor = self.actor
         return try store.write { tx in
             guard var c = try tx.conversation(id: id) else { throw DirectorDesk.missing(id, in: tx) }
-            if c.status == status { return .unchanged("conversation \(id) is already \(status.rawValue)") }
+            if c.status == status {
+                // Reopening a resting conversation wakes it.
+                guard status == .open, c.snoozedUntil.map({ $0 > now }) == true else {
+                    return .unchanged("conversation \(id) is already \(status.rawValue)")
+                }
+                c.snoozedUntil = nil
+                try tx.update(c)
+                try tx.record(EventRecord(at: now, conversationId: id, actor: actor, kind: "woken"))
+                return .changed
+            }
             c.status = status
             c.closedAt = status == .closed ? now : nil
+            c.snoozedUntil = nil
             try tx.update(c)
             try tx.record(EventRecord(at: now, conversationId: id, actor: actor, kind: event))
             return .changed

@@ -148,6 +148,7 @@ public struct ReplyDesk {
                                          in: tx, now: now)
         var c = context.conversation
         if c.status == .open { c.status = .answered }
+        c.snoozedUntil = nil
         if c.firstAnsweredAt == nil { c.firstAnsweredAt = now }
         c.lastActivityAt = max(c.lastActivityAt, now)
         try tx.update(c)

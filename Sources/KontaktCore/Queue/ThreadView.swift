@@ -67,6 +67,8 @@ public struct ThreadView: Codable, Sendable {
     public var lastActivityAt: Date
     public var firstAnsweredAt: Date?
     public var closedAt: Date?
+    /// Resting until then (`kontakt snooze`).
+    public var snoozedUntil: Date?
     public var messages: [Item]
     public var notes: [NoteInfo]
     public var events: [EventInfo]
@@ -75,7 +77,7 @@ public struct ThreadView: Codable, Sendable {
         case id, topic, confidence, status, subject, from, name, language, messages, notes, events
         case topicTitle = "topic_title", topicSource = "topic_source", senderKind = "sender_kind"
         case weakMatch = "weak_match", createdAt = "created_at", lastActivityAt = "last_activity_at"
-        case firstAnsweredAt = "first_answered_at", closedAt = "closed_at"
+        case firstAnsweredAt = "first_answered_at", closedAt = "closed_at", snoozedUntil = "snoozed_until"
     }
 
     /// Reads conversation `id` with everything that belongs to it.
@@ -102,7 +104,7 @@ public struct ThreadView: Codable, Sendable {
                 confidence: c.confidence, status: c.status.rawValue, subject: c.subject, from: c.contactAddress,
                 name: c.contactName, senderKind: c.senderKind, language: c.language, weakMatch: c.weakMatch,
                 createdAt: c.createdAt, lastActivityAt: c.lastActivityAt, firstAnsweredAt: c.firstAnsweredAt,
-                closedAt: c.closedAt, messages: items,
+                closedAt: c.closedAt, snoozedUntil: c.snoozedUntil, messages: items,
                 notes: try tx.notes(ofConversation: id).map { NoteInfo(at: $0.at, text: $0.text) },
                 events: try tx.events(ofConversation: id).map {
                     EventInfo(at: $0.at, actor: $0.actor, kind: $0.kind, detail: $0.detail)

@@ -13,6 +13,7 @@ enum Migrations {
         migrator.registerMigration("5 attachments without a stored hash", migrate: createV5AttachmentHash)
         migrator.registerMigration("6 poll budget: backlog boundary, messages left", migrate: createV6Backlog)
         migrator.registerMigration("7 merged conversations", migrate: createV7MergedConversations)
+        migrator.registerMigration("8 snoozed conversations", migrate: createV8Snooze)
         return migrator
     }
 }

@@ -34,6 +34,9 @@ public struct ConversationRecord: Codable, Sendable, FetchableRecord, MutablePer
     public var lastActivityAt: Date
     public var firstAnsweredAt: Date?
     public var closedAt: Date?
+    /// An open conversation resting until then (`kontakt snooze`): out of the queue until the
+    /// date comes or the sender writes again.
+    public var snoozedUntil: Date?
 
     public init(subject: String, normalizedSubject: String, topic: String, confidence: Double, contactAddress: String, at: Date) {
         self.subject = subject

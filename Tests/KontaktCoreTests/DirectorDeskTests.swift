@@ -5,12 +5,15 @@ import Store
 import Testing
 @testable import KontaktCore
 
-/// `kontakt merge` and `kontakt split`: the director mends threading by hand.
-@Suite struct MergeAndSplitTests {
+/// The director's changes by hand that reshape the queue: `merge` and `split` mend threading,
+/// `snooze` lets a conversation rest.
+@Suite struct DirectorDeskTests {
     let config: KontaktConfig
     let store: Store
     let ingestor: Ingestor
-    let desk: DirectorDesk
+    var desk: DirectorDesk
+    /// The desk's "now", which the snooze tests move.
+    let now = Date(timeIntervalSince1970: 1_795_000_000)
 
     init() throws {
         config = try Fixtures.config()
@@ -18,18 +21,27 @@ import Testing
         let router = try Router(config: config, corrections: [])
         ingestor = Ingestor(router: router, config: config)
         desk = DirectorDesk(store: store, router: router, actor: "kommundirektor")
+        desk.clock = { [now] in now }
     }
 
     /// Ingests a message and returns the conversation it went to.
     func ingest(from: String, subject: String, body: String) throws -> Int64 {
         let raw = Fixtures.message(from: from, subject: subject, body: body)
-        let outcome = try store.write { tx in try ingestor.ingest(raw, origin: InboundOrigin(isBacklog: false, receivedAt: Date()), in: tx) }
+        let outcome = try store.write { tx in try ingestor.ingest(raw, origin: InboundOrigin(isBacklog: false, receivedAt: now), in: tx) }
         guard case .accepted(_, let id, _) = outcome else { throw KontaktError.invalid("not accepted: \(outcome)") }
         return id
     }
 
     func conversation(_ id: Int64) throws -> ConversationRecord? { try store.read { tx in try tx.conversation(id: id) } }
     func messages(_ id: Int64) throws -> [MessageRecord] { try store.read { tx in try tx.messages(inConversation: id) } }
+
+    @Test func actorIsUserOrDirector() {
+        #expect(DirectorDesk.currentActor(environment: ["USER": "asa"]) == "asa")
+        #expect(DirectorDesk.currentActor(environment: ["USER": " "]) == "director")
+        #expect(DirectorDesk.currentActor(environment: [:]) == "director")
+    }
+
+    // MARK: - merge and split
 
     @Test func mergingMovesEverythingAndTheOldTagStillThreads() throws {
         let first = try ingest(from: "anna@example.se", subject: "Fråga om materialet", body: "Var finns bilderna från seminariet?")
@@ -96,5 +108,44 @@ import Testing
         #expect(throws: KontaktError.self) { try desk.split(fresh) }
         let annasMessage = try #require(try messages(anna).first?.id)
         #expect(throws: KontaktError.self) { try desk.split(fresh, message: annasMessage) }
+    }
+
+    // MARK: - snooze
+
+    func queue(_ rest: StoreTransaction.Rest) throws -> [Int64] {
+        try store.read { tx in try tx.queue(statuses: [.open], rest: rest) }.compactMap(\.conversation.id)
+    }
+
+    @Test func aRestingConversationLeavesTheQueueAndComesBackOnItsDate() throws {
+        let id = try ingest(from: "anna@example.se", subject: "Materialet", body: "När kommer materialet från seminarierna?")
+        let wake = now.addingTimeInterval(2 * 86_400)
+        #expect(try desk.snooze(id, until: wake) == .changed)
+        #expect(try queue(.awake(at: now)).isEmpty)
+        #expect(try queue(.resting(at: now)) == [id])
+        #expect(try queue(.any) == [id], "a topic-wide answer still reaches it")
+        #expect(try queue(.awake(at: wake)) == [id], "back by itself on the day")
+        #expect(try store.read { tx in try tx.events(ofConversation: id) }.contains { $0.kind == "snoozed" && $0.actor == "kommundirektor" })
+    }
+
+    @Test func theSenderWritingOrReopenWakesIt() throws {
+        let id = try ingest(from: "anna@example.se", subject: "Materialet", body: "När kommer materialet från seminarierna?")
+        try desk.snooze(id, until: now.addingTimeInterval(7 * 86_400))
+        #expect(try ingest(from: "anna@example.se", subject: "SV: Materialet", body: "Jag behöver det till fredag.") == id)
+        #expect(try conversation(id)?.snoozedUntil == nil)
+        #expect(try queue(.awake(at: now)) == [id])
+        #expect(try store.read { tx in try tx.events(ofConversation: id) }.contains { $0.kind == "woken" && $0.actor == "poller" })
+
+        try desk.snooze(id, until: now.addingTimeInterval(7 * 86_400))
+        #expect(try desk.reopen(id) == .changed)
+        #expect(try queue(.awake(at: now)) == [id])
+        #expect(try desk.reopen(id) != .changed, "an awake open conversation is already open")
+    }
+
+    @Test func onlyAnOpenConversationRestsAndOnlyUntilALaterDay() throws {
+        let id = try ingest(from: "anna@example.se", subject: "Materialet", body: "När kommer materialet?")
+        #expect(throws: KontaktError.self) { try desk.snooze(id, until: now.addingTimeInterval(-60)) }
+        try desk.close(id)
+        #expect(try desk.snooze(id, until: now.addingTimeInterval(86_400)) != .changed)
+        #expect(try conversation(id)?.snoozedUntil == nil)
     }
 }
