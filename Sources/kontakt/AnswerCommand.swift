@@ -12,7 +12,7 @@ struct AnswerCommand: ParsableCommand {
               r  queue the proposed reply          e  edit it in $EDITOR, then queue
               t  route to another topic            c  close (no reply)
               n  add an internal note              s  skip for now
-              q  quit (also Ctrl-C, Ctrl-D)
+              v  let it rest N days (snooze)       q  quit (also Ctrl-C, Ctrl-D)
             Nothing is sent here: replies go to the outbox for `kontakt send`. Needs a terminal.
 
             Examples:
@@ -56,7 +56,7 @@ struct AnswerCommand: ParsableCommand {
                     }
                     // Raw before the prompt: a key typed as soon as the prompt shows is never echoed or lost.
                     terminal.enter()
-                    Terminal.write("\n[r]svara  [e]redigera  [t]ämne  [c]stäng  [n]anteckning  [s]hoppa över  [q]avsluta > ")
+                    Terminal.write("\n[r]svara  [e]redigera  [t]ämne  [c]stäng  [n]anteckning  [s]hoppa över  [v]ila  [q]avsluta > ")
                     guard let key = terminal.readKey() else { break conversations }
                     Terminal.write(String(UnicodeScalar(key >= 0x20 && key < 0x7F ? key : 0x20)) + "\n")
                     switch key {
@@ -99,6 +99,15 @@ struct AnswerCommand: ParsableCommand {
                     case UInt8(ascii: "n"):
                         guard let text = terminal.readLine(prompt: "Anteckning: "), !text.trimmingCharacters(in: .whitespaces).isEmpty else { continue }
                         try desk.note(id, text: text)
+                    case UInt8(ascii: "v"):
+                        guard let answer = terminal.readLine(prompt: "Vila hur många dagar (tomt = avbryt): ")?
+                            .trimmingCharacters(in: .whitespaces), !answer.isEmpty else { continue }
+                        guard let days = Int(answer), days >= 1 else { Terminal.write("Ange ett antal dagar, t.ex. 3.\n"); continue }
+                        let wake = Calendar.current.startOfDay(for: Date()).addingTimeInterval(Double(days) * 86_400)
+                        try desk.snooze(id, until: wake)
+                        Terminal.write("Vilar till \(DateText.short(wake)).\n")
+                        tally.snoozed += 1
+                        continue conversations
                     case UInt8(ascii: "s"), UInt8(ascii: " "):
                         tally.skipped += 1
                         continue conversations
@@ -110,7 +119,8 @@ struct AnswerCommand: ParsableCommand {
                 }
             }
             terminal.restore()
-            print("\nKlart: \(tally.replied) svar köade, \(tally.closed) stängda, \(tally.routed) flyttade, \(tally.skipped) överhoppade."
+            print("\nKlart: \(tally.replied) svar köade, \(tally.closed) stängda, \(tally.routed) flyttade, \(tally.skipped) överhoppade"
+                  + (tally.snoozed > 0 ? ", \(tally.snoozed) vilande." : ".")
                   + (tally.replied > 0 ? " `kontakt send` skickar svaren." : ""))
         }
     }
@@ -120,5 +130,6 @@ struct AnswerCommand: ParsableCommand {
         var closed = 0
         var routed = 0
         var skipped = 0
+        var snoozed = 0
     }
 }

@@ -246,7 +246,7 @@ struct QueueTests {
 
     @Test func answerWorksThroughTheQueueWithSingleKeys() throws {
         let kontakt = try KontaktInstance(stack: stack)
-        let senders = [resident("ett"), resident("tva"), resident("tre")]
+        let senders = [resident("ett"), resident("tva"), resident("tre"), resident("fyra")]
         try kontakt.receiveAndPoll(senders.enumerated().map { index, s in
             (testMessage(from: s, to: kontakt.address, subject: "Ärende \(index)", body: "Hej, en fråga om Chefens dag nummer \(index)."), s)
         })
@@ -254,14 +254,16 @@ struct QueueTests {
         let items = try kontakt.json([QueueItem].self, "queue")
         for item in items { try kontakt.run("route", "\(item.id)", "chefens-dag") }
         let ordered = try kontakt.json([QueueItem].self, "queue").map(\.id)
-        #expect(ordered.count == 3)
+        #expect(ordered.count == 4)
 
-        // 1st: reply with the proposal; 2nd: route to material, then close; 3rd: skip; then done.
+        // 1st: reply with the proposal; 2nd: route to material, then close; 3rd: skip; 4th: rest
+        // three days; then done.
         let result = try QueueSupport.runInPseudoTerminal(kontakt, ["answer"], steps: [
-            "key:r", "key:t", "line:Ämne=material", "key:c", "key:s",
+            "key:r", "key:t", "line:Ämne=material", "key:c", "key:s", "key:v", "line:dagar=3",
         ], environment: ["USER": "chefen"])
         #expect(result.status == 0, "\(result.stdout)\n\(result.stderr)")
-        #expect(result.stdout.contains("Klart: 1 svar köade, 1 stängda, 1 flyttade, 1 överhoppade"), "\(result.stdout)")
+        #expect(result.stdout.contains("Klart: 1 svar köade, 1 stängda, 1 flyttade, 1 överhoppade, 1 vilande"), "\(result.stdout)")
+        #expect(try kontakt.json([QueueItem].self, "queue", "--snoozed").map(\.id) == [ordered[3]])
 
         let first = try kontakt.json(Thread.self, "show", "\(ordered[0])")
         #expect(first.status == "answered")
