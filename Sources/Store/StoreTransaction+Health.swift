@@ -57,7 +57,7 @@ extension StoreTransaction {
 
     /// Everything `status` needs; `serverActionFailureThreshold` is how many failed attempts
     /// make an after-fetch action "keep failing".
-    public func healthFacts(serverActionFailureThreshold: Int = 3) throws -> HealthFacts {
+    public func healthFacts(serverActionFailureThreshold: Int = 3, now: Date = Date()) throws -> HealthFacts {
         var sent = try Date.fetchOne(db, sql: "SELECT MAX(sentAt) FROM outbox WHERE state = 'sent'")
         if let text = try value(forKey: StoreTransaction.lastSendKey),
            let recorded = ISO8601DateFormatter().date(from: text) {
@@ -68,8 +68,9 @@ extension StoreTransaction {
             SELECT c.id, COALESCE((SELECT MAX(m.receivedAt) FROM message m
                                    WHERE m.conversationId = c.id AND m.direction = 'in'), c.createdAt) AS waitingSince
             FROM conversation c WHERE c.status = 'open' AND c.isRobot = 0
+                AND (c.snoozedUntil IS NULL OR c.snoozedUntil <= ?)
             ORDER BY waitingSince, c.id LIMIT 1
-            """)
+            """, arguments: [now])
         var counts: [OutboxRecord.State: Int] = [:]
         for row in try Row.fetchAll(db, sql: "SELECT state, COUNT(*) AS n FROM outbox GROUP BY state") {
             if let state = OutboxRecord.State(rawValue: row["state"]) { counts[state] = row["n"] }

@@ -124,6 +124,9 @@ import Testing
         #expect(try queue(.resting(at: now)) == [id])
         #expect(try queue(.any) == [id], "a topic-wide answer still reaches it")
         #expect(try queue(.awake(at: wake)) == [id], "back by itself on the day")
+        // Nor is it the oldest waiting one in `kontakt status` while it rests.
+        #expect(try store.read { tx in try tx.healthFacts(now: now) }.oldestWaitingConversationId == nil)
+        #expect(try store.read { tx in try tx.healthFacts(now: wake) }.oldestWaitingConversationId == id)
         #expect(try store.read { tx in try tx.events(ofConversation: id) }.contains { $0.kind == "snoozed" && $0.actor == "kommundirektor" })
     }
 
