@@ -194,13 +194,13 @@ struct BodyExtractor {
     }
 
     /// Lists the files inside a `winmail.dat` in its place; false (the part stays an attachment
-    /// as it is) when it holds none or cannot be read.
+    /// as it is) when it holds none, holds something that is not unpacked (an embedded
+    /// message), or cannot be read: nothing it carries is ever hidden.
     private mutating func unpackTNEF(_ part: MIMEPart) -> Bool {
         do {
-            let files = try TNEF.files(in: part.storage.bytes)
-            guard !files.isEmpty else { return false }
-            attachments += files.map { Attachment(filename: $0.filename, contentType: $0.contentType, data: $0.data) }
-            return true
+            let contents = try TNEF.contents(of: part.storage.bytes)
+            attachments += contents.files.map { Attachment(filename: $0.filename, contentType: $0.contentType, data: $0.data) }
+            return !contents.files.isEmpty && contents.notUnpacked == 0
         } catch {
             defects.append(.unreadableTNEF(error.reason))
             return false

@@ -48,9 +48,20 @@ public enum TNEF {
         contentType == "application/ms-tnef" || contentType == "application/vnd.ms-tnef"
     }
 
-    /// The files in `bytes`, in the order Outlook wrote them. A file without data (an embedded
-    /// message, a link) is left out.
+    /// What a TNEF stream holds.
+    public struct Contents: Sendable, Equatable {
+        /// The files, in the order Outlook wrote them.
+        public var files: [File]
+        /// Attachments without data of their own (an embedded message, a link): not unpacked.
+        public var notUnpacked: Int
+    }
+
+    /// The files in `bytes`, in the order Outlook wrote them.
     public static func files(in bytes: [UInt8]) throws(DecodeError) -> [File] {
+        try contents(of: bytes).files
+    }
+
+    public static func contents(of bytes: [UInt8]) throws(DecodeError) -> Contents {
         var reader = Reader(bytes: bytes)
         guard try reader.uint32() == signature else { throw DecodeError(reason: "no TNEF signature") }
         _ = try reader.uint16()   // legacy key
@@ -80,7 +91,8 @@ public enum TNEF {
             default: break
             }
         }
-        return files.compactMap { $0.file(codepage: codepage) }
+        let found = files.compactMap { $0.file(codepage: codepage) }
+        return Contents(files: found, notUnpacked: files.count - found.count)
     }
 
     /// An attachment while its attributes are read.

@@ -122,6 +122,18 @@ struct TNEFWriter {
             #expect(message.defects.isEmpty, "\(message.defects)")
         }
 
+        // One that also holds what is not unpacked (here an attachment without data, as an
+        // embedded Outlook message is) lists its files and keeps winmail.dat beside them.
+        let w = TNEFWriter()
+        let partial = w.stream([twoFiles[0]]) + w.attribute(level: 2, id: TNEF.attAttachRendData, data: [UInt8](repeating: 0, count: 14))
+            + w.attribute(level: 2, id: TNEF.attAttachTitle, data: Array("Vidarebefordrat.msg\0".utf8))
+        #expect(try TNEF.contents(of: partial).notUnpacked == 1)
+        let withEmbedded = raw.replacingOccurrences(of: Data(tnef).base64EncodedString(options: .lineLength76Characters)
+                                                      .replacingOccurrences(of: "\n", with: "\r\n"),
+                                                    with: Data(partial).base64EncodedString(options: .lineLength76Characters)
+                                                      .replacingOccurrences(of: "\n", with: "\r\n"))
+        #expect(try Message.parse(Array(withEmbedded.utf8)).attachments.map(\.filename) == ["Program för Chefens dag.pdf", "winmail.dat"])
+
         // A winmail.dat that is not TNEF stays what it is, with a defect saying so.
         let broken = raw.replacingOccurrences(of: Data(tnef).base64EncodedString(options: .lineLength76Characters)
                                                 .replacingOccurrences(of: "\n", with: "\r\n"),

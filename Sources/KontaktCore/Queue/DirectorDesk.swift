@@ -75,7 +75,7 @@ public struct DirectorDesk {
             let chosen = messageId.map { wanted in messages.first { $0.id == wanted } }
                 ?? messages.last { $0.direction == .inbound }
             guard let moving = chosen, let movingId = moving.id else {
-                throw KontaktError.notFound("message \(messageId ?? 0) is not in conversation \(id) — `kontakt show \(id) --json` lists its messages' ids")
+                throw KontaktError.notFound("message \(messageId ?? 0) is not in conversation \(id) — `kontakt show \(id)` numbers its received messages")
             }
             guard moving.direction == .inbound else {
                 throw KontaktError.invalid("message \(movingId) is one we sent; only a received message can be split off")
