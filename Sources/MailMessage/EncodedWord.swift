@@ -78,10 +78,19 @@ enum EncodedWord {
                 if separator == nil { separator = bytes[last.word.end..<next.start] }
                 run.append(next)
             }
-            let decoded = run.flatMap { decodedBytes(of: $0.word, in: bytes).bytes }
+            // One charset: the words' bytes join as they are and are written back in it. Several
+            // (each one Kontakt decodes, all ASCII-compatible, see `nextWordOfRun`): each word is
+            // read into UTF-8 first, and the run is written back as UTF-8.
+            let mixed = run.contains { $0.word.charset.lowercased() != first.charset.lowercased() }
+            let decoded = run.flatMap { item -> [UInt8] in
+                let raw = decodedBytes(of: item.word, in: bytes).bytes
+                guard mixed else { return raw }
+                var ignored: [Defect] = []
+                return Array(Charset.decode(raw, label: item.word.charset, defects: &ignored).utf8)
+            }
             let redacted = RawRedaction.replacingASCII(needle, with: replacement, in: decoded)
             if redacted != decoded {
-                let label = first.charset.isEmpty ? "utf-8" : first.charset
+                let label = first.charset.isEmpty || mixed ? "utf-8" : first.charset
                 let pieces = split(redacted, charset: label.lowercased())
                 var out: [UInt8] = []
                 for (index, piece) in pieces.enumerated() {
@@ -105,14 +114,24 @@ enum EncodedWord {
         return word
     }
 
-    /// The word that continues a run after `previous`: same charset, and between them only
-    /// spaces, tabs and line breaks. Those breaks are folds: a new field starts with its name,
-    /// and a line that is neither ends the header block, so the range ends there.
+    /// The word that continues a run after `previous`: between them only spaces, tabs and line
+    /// breaks, and the same charset — or another one, when both are charsets Kontakt decodes in
+    /// which ASCII is ASCII (UTF-8, ISO-8859-1/-15, Windows-1252), since the decoder joins such
+    /// words too and an address may be cut at the change. The breaks are folds: a new field
+    /// starts with its name, and a line that is neither ends the header block, so the range ends
+    /// there.
     private static func nextWordOfRun(in bytes: [UInt8], after previous: Word, before end: Int) -> (start: Int, word: Word)? {
         var j = previous.end
         while j < end, bytes[j] == 32 || bytes[j] == 9 || bytes[j] == 13 || bytes[j] == 10 { j += 1 }
-        guard let next = word(in: bytes, at: j, before: end),
-              next.charset.lowercased() == previous.charset.lowercased() else { return nil }
+        guard let next = word(in: bytes, at: j, before: end) else { return nil }
+        func asciiCompatible(_ label: String) -> Bool {
+            switch Charset.lookup(label) {
+            case .utf8?, .ascii?, .windows1252?, .iso885915?: true
+            default: false
+            }
+        }
+        guard next.charset.lowercased() == previous.charset.lowercased()
+                || (asciiCompatible(next.charset) && asciiCompatible(previous.charset)) else { return nil }
         return (j, next)
     }
 

@@ -229,17 +229,35 @@ struct RawRedactionTests {
         if lineEnd == "\n" { #expect(!redacted.contains(13), "bare LF line ends are kept") }
     }
 
-    /// A run ends where the charset changes, and at a new header field.
-    @Test func runsStopAtAnotherCharsetAndAtTheNextField() throws {
+    /// An address cut where the charset changes is found too: the decoder joins such words, so
+    /// the run goes on, is read into UTF-8 and written back as UTF-8. Its other characters (å in
+    /// ISO-8859-1 here) come through whole.
+    @Test(arguments: ["B", "Q"])
+    func anAddressCutWhereTheCharsetChangesIsRedacted(encoding: String) throws {
+        let half = Array("Från Greta.Glo".unicodeScalars.map { UInt8($0.value) }), rest = Array("msk@example.se i höstas".utf8)
+        let subject = "Subject: " + encodedWords(half, charset: "iso-8859-1", encoding: Character(encoding), size: 100, lineEnd: "\r\n")
+            + " " + encodedWords(rest, encoding: Character(encoding), size: 100, lineEnd: "\r\n")
+        let raw = Array("From: kvar@example.com\r\n\(subject)\r\n\r\nHej!\r\n".utf8)
+        #expect(try Message.parse(raw).subject == "Från Greta.Glomsk@example.se i höstas")
+        let redacted = redact(raw)
+        #expect(try Message.parse(redacted).subject == "Från \(replacement) i höstas")
+        #expect(String(decoding: redacted, as: UTF8.self).contains("=?utf-8?B?"))
+        #expect(redact(redacted) == redacted)
+    }
+
+    /// A run ends at a charset whose ASCII is not ASCII, and at a new header field.
+    @Test func runsStopAtAnotherKindOfCharsetAndAtTheNextField() throws {
         let half = Array("Greta.Glo".utf8), rest = Array("msk@example.se".utf8)
-        let differentCharsets = encodedWords(half, charset: "iso-8859-1", encoding: "B", size: 100, lineEnd: "\r\n")
-            + " " + encodedWords(rest, encoding: "B", size: 100, lineEnd: "\r\n")
+        // UTF-16 words: the bytes of "msk@…" are not those of the address.
+        let utf16 = Array("msk@example.se".utf16).flatMap { [UInt8($0 >> 8), UInt8($0 & 0xFF)] }
+        let otherKind = encodedWords(half, encoding: "B", size: 100, lineEnd: "\r\n")
+            + " " + encodedWords(utf16, charset: "utf-16be", encoding: "B", size: 100, lineEnd: "\r\n")
         let twoFields = "Subject: " + encodedWords(half, encoding: "B", size: 100, lineEnd: "\r\n")
             + "\r\nX-Note: " + encodedWords(rest, encoding: "B", size: 100, lineEnd: "\r\n")
         // A line that is no fold and no field ends the header block; what follows is body text.
         let notAFold = "Subject: " + encodedWords(half, encoding: "B", size: 100, lineEnd: "\r\n")
             + "\r\n" + encodedWords(rest, encoding: "B", size: 100, lineEnd: "\r\n")
-        for header in ["Subject: " + differentCharsets, twoFields, notAFold] {
+        for header in ["Subject: " + otherKind, twoFields, notAFold] {
             let raw = Array("From: kvar@example.com\r\n\(header)\r\n\r\nHej!\r\n".utf8)
             #expect(redact(raw) == raw, "\(header)")
         }
