@@ -29,15 +29,21 @@ public struct InboundMessage: Sendable {
     /// Worked out only for a person's message that is not quarantined and answers no other:
     /// no other can open a conversation, and a reply nearly always joins one.
     let opening: ConversationOpening?
+    /// Set once `storingRaw` found no stored copy: rows with a whole-message hash are never
+    /// written any more, so that answer still holds at ingest, and the bytes (by then only in
+    /// the raw file) need not be read and hashed a second time.
+    private(set) var hasNoLegacyCopy = false
 
     /// The size of the raw message in bytes.
     public var size: Int { record.size }
 
     /// This message with its bytes already committed to the raw file under `key`
-    /// (`Store.storeRaw`), so that ingesting it only refers to them.
-    public func storedRaw(as key: Int64) -> InboundMessage {
+    /// (`Store.storeRaw`), so that ingesting it only refers to them. Only `storingRaw` makes
+    /// one, right after finding no stored copy (`hasNoLegacyCopy`).
+    fileprivate func storedRaw(as key: Int64) -> InboundMessage {
         var stored = self
         stored.record.rawKey = key
+        stored.hasNoLegacyCopy = true
         stored.raw = nil
         return stored
     }

@@ -98,7 +98,7 @@ public struct Ingestor: Sendable {
         // Rows stored before fingerprints hold the SHA-256 of the whole message. Only a message
         // without a Message-ID needs it looked up: with one, the Message-ID and size find any
         // stored copy. Such messages are rare, so hashing all their bytes here costs nothing.
-        guard lineage.messageID?.isEmpty ?? true, record.size > 2 * Digest.fingerprintEdge,
+        guard !prepared.hasNoLegacyCopy, lineage.messageID?.isEmpty ?? true, record.size > 2 * Digest.fingerprintEdge,
               let raw = try prepared.raw ?? tx.raw(of: record).map([UInt8].init) else { return nil }
         return try tx.duplicateMessageId(messageID: nil, contentHash: Digest.sha256Hex(raw), size: record.size)
     }
