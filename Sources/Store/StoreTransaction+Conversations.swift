@@ -160,18 +160,46 @@ extension StoreTransaction {
         }
     }
 
-    /// Full-text search over subjects, texts and senders; diacritics folded, so `frag` finds "fråga".
-    public func search(_ query: String, limit: Int = 50) throws -> [SearchHit] {
+    /// Full-text search over subjects, texts and senders; diacritics folded, so `frag` finds
+    /// "fråga". `filter` narrows it by the message's conversation, sender and date; with no
+    /// words, the filter alone picks messages, newest first. Robots are never found.
+    public func search(_ query: String, filter: SearchFilter = SearchFilter(), limit: Int = 50) throws -> [SearchHit] {
         let terms = query.split(whereSeparator: { !$0.isLetter && !$0.isNumber }).map { "\"\($0)\"*" }
-        guard !terms.isEmpty else { return [] }
-        let match = terms.joined(separator: " ")
-        return try Row.fetchAll(db, sql: """
-            SELECT m.id AS messageId, m.conversationId, m.subject, m.fromAddress, m.receivedAt,
-                   snippet(messageSearch, 1, '[', ']', '…', 12) AS snippet, bm25(messageSearch) AS rank
-            FROM messageSearch JOIN message m ON m.id = messageSearch.rowid
-            WHERE messageSearch MATCH ?
-            ORDER BY rank LIMIT ?
-            """, arguments: [match, limit]).map { row in
+        guard !terms.isEmpty || !filter.isEmpty else { return [] }
+        var conditions: [String] = []
+        var arguments: StatementArguments = []
+        if !terms.isEmpty {
+            conditions.append("messageSearch MATCH ?")
+            arguments += [terms.joined(separator: " ")]
+        }
+        if let topic = filter.topic { conditions.append("c.topic = ?"); arguments += [topic] }
+        if let status = filter.status { conditions.append("c.status = ?"); arguments += [status.rawValue] }
+        if let kind = filter.senderKind { conditions.append("c.senderKind = ?"); arguments += [kind] }
+        if let from = filter.from {
+            conditions.append("instr(lower(m.fromAddress), ?) > 0")
+            arguments += [from.lowercased()]
+        }
+        if let after = filter.after { conditions.append("m.receivedAt >= ?"); arguments += [after] }
+        if let before = filter.before { conditions.append("m.receivedAt < ?"); arguments += [before] }
+        conditions.append("m.state <> 'robot'")
+        arguments += [limit]
+        let sql = terms.isEmpty
+            ? """
+              SELECT m.id AS messageId, m.conversationId, m.subject, m.fromAddress, m.receivedAt,
+                     substr(m.newText, 1, 80) AS snippet, 0.0 AS rank
+              FROM message m LEFT JOIN conversation c ON c.id = m.conversationId
+              WHERE \(conditions.joined(separator: " AND "))
+              ORDER BY m.receivedAt DESC, m.id DESC LIMIT ?
+              """
+            : """
+              SELECT m.id AS messageId, m.conversationId, m.subject, m.fromAddress, m.receivedAt,
+                     snippet(messageSearch, 1, '[', ']', '…', 12) AS snippet, bm25(messageSearch) AS rank
+              FROM messageSearch JOIN message m ON m.id = messageSearch.rowid
+              LEFT JOIN conversation c ON c.id = m.conversationId
+              WHERE \(conditions.joined(separator: " AND "))
+              ORDER BY rank LIMIT ?
+              """
+        return try Row.fetchAll(db, sql: sql, arguments: arguments).map { row in
             SearchHit(messageId: row["messageId"], conversationId: row["conversationId"], subject: row["subject"],
                       fromAddress: row["fromAddress"], receivedAt: row["receivedAt"], snippet: row["snippet"],
                       rank: row["rank"])
@@ -185,6 +213,31 @@ public struct QueueRow: Sendable {
     public var messageCount: Int
     public var attachmentCount: Int
     public var lastInboundAt: Date?
+}
+
+/// What narrows a search besides its words (`kontakt search topic:material status:open …`).
+public struct SearchFilter: Sendable, Equatable {
+    public var topic: String?
+    public var status: ConversationRecord.Status?
+    public var senderKind: String?
+    /// Part of the sender's address, any case.
+    public var from: String?
+    /// Received at or after.
+    public var after: Date?
+    /// Received before.
+    public var before: Date?
+
+    public init(topic: String? = nil, status: ConversationRecord.Status? = nil, senderKind: String? = nil,
+                from: String? = nil, after: Date? = nil, before: Date? = nil) {
+        self.topic = topic
+        self.status = status
+        self.senderKind = senderKind
+        self.from = from
+        self.after = after
+        self.before = before
+    }
+
+    public var isEmpty: Bool { self == SearchFilter() }
 }
 
 /// One search result.

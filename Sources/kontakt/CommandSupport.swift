@@ -52,11 +52,7 @@ enum DateText {
 
     /// "2026-11-23" (local midnight) or a full ISO 8601 time.
     static func parse(_ text: String) -> Date? {
-        let day = DateFormatter()
-        day.locale = Locale(identifier: "en_US_POSIX")
-        day.dateFormat = "yyyy-MM-dd"
-        if let date = day.date(from: text) { return date }
-        return ISO8601DateFormatter().date(from: text)
+        CalendarDay.start(of: text) ?? ISO8601DateFormatter().date(from: text)
     }
 
     static func duration(_ seconds: Double?) -> String {

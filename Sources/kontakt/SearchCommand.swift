@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import KontaktCore
+import Routing
 import Store
 
 struct SearchCommand: ParsableCommand {
@@ -10,10 +11,14 @@ struct SearchCommand: ParsableCommand {
         discussion: """
             Full text (SQLite FTS5). Accents and case do not matter and every word matches as a prefix: "frag" finds "fråga" and "frågor". Every word must occur. Automatic replies and bounces are not searched.
 
+            Terms of the form field:value narrow the search, as in notmuch: topic:ID (a topic id, see etc/topics.toml), status:open|answered|closed, kind:colleague|business|resident (the sender kind), from:PART (part of the sender's address), after:YYYY-MM-DD and before:YYYY-MM-DD (received). Terms alone, without words, list the matching messages, newest first.
+
             Examples:
               kontakt search frag
               kontakt search "presentation styra"
               kontakt search oberg --json
+              kontakt search länk status:open topic:utvardering
+              kontakt search kind:business after:2026-11-20
             """
     )
 
@@ -34,12 +39,14 @@ struct SearchCommand: ParsableCommand {
 
     func run() throws {
         try reportingErrors {
-            let query = words.joined(separator: " ")
-            guard !query.trimmingCharacters(in: .whitespaces).isEmpty else {
-                throw Failure("give words to search for, e.g. kontakt search fråga")
+            let text = words.joined(separator: " ")
+            guard !text.trimmingCharacters(in: .whitespaces).isEmpty else {
+                throw Failure("give words to search for, e.g. kontakt search fråga, or terms such as status:open")
             }
             let session = try Session(global)
-            let hits = try session.store.read { tx in try tx.search(query, limit: limit) }
+            let catalog = try session.catalog()
+            let query = try SearchQuery.parse(text, topics: catalog.ids + [TopicCatalog.unsorted])
+            let hits = try session.store.read { tx in try tx.search(query.words, filter: query.filter, limit: limit) }
             let items = hits.map { Hit(conversation: $0.conversationId, message: $0.messageId, subject: $0.subject,
                                        from: $0.fromAddress, date: $0.receivedAt, snippet: $0.snippet, rank: $0.rank) }
             if json { print(try JSONOutput.string(items)); return }

@@ -24,24 +24,14 @@ struct SnoozeCommand: ParsableCommand {
         if ids.isEmpty { throw ValidationError("give at least one conversation id (see `kontakt queue`)") }
         if (until == nil) == (days == nil) { throw ValidationError("give either --until YYYY-MM-DD or --days N") }
         if let days, days < 1 { throw ValidationError("--days must be at least 1") }
-        if let until, SnoozeCommand.startOfDay(until) == nil { throw ValidationError("--until takes a date as YYYY-MM-DD, e.g. 2026-12-07") }
-    }
-
-    /// Midnight at the start of `day` in the local time zone.
-    static func startOfDay(_ day: String) -> Date? {
-        let parser = DateFormatter()
-        parser.locale = Locale(identifier: "en_US_POSIX")
-        parser.timeZone = .current
-        parser.dateFormat = "yyyy-MM-dd"
-        parser.isLenient = false
-        return parser.date(from: day)
+        if let until, CalendarDay.start(of: until) == nil { throw ValidationError("--until takes a date as YYYY-MM-DD, e.g. 2026-12-07") }
     }
 
     func run() throws {
         try reportingErrors {
             let session = try Session(global)
             let desk = try session.desk()
-            let wake = until.flatMap(SnoozeCommand.startOfDay)
+            let wake = until.flatMap { CalendarDay.start(of: $0) }
                 ?? Calendar.current.startOfDay(for: Date()).addingTimeInterval(Double(days ?? 1) * 86_400)
             for id in ids {
                 let outcome = try desk.snooze(id.value, until: wake)

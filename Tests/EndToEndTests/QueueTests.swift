@@ -423,6 +423,14 @@ struct QueueTests {
         #expect(hits.first?.subject == "Fråga om parkeringen")
         #expect(try kontakt.json([Hit].self, "search", "LUNCH").map(\.from) == [b])
         #expect(try kontakt.json([Hit].self, "search", "xyzzy").isEmpty)
+        // Field terms, with or without words; a mistake in one says what would do.
+        let id = try #require(hits.first?.conversation)
+        try kontakt.run("close", "\(id)")
+        #expect(try kontakt.json([Hit].self, "search", "status:closed").map(\.from) == [a])
+        #expect(try kontakt.json([Hit].self, "search", "frag", "status:open").isEmpty)
+        #expect(try kontakt.json([Hit].self, "search", "from:\(b.uppercased())").map(\.from) == [b])
+        let wrong = try kontakt.run("search", "lunch", "status:pending")
+        #expect(wrong.status == 1 && wrong.stderr.contains("open, answered or closed"), "\(wrong.stderr)")
     }
 
     @Test func inspectShowsWhatTheParserSees() throws {

@@ -168,6 +168,47 @@ import Synchronization
         #expect(try store.read { tx in try tx.search("\"; DROP TABLE message; --") }.isEmpty)
     }
 
+    /// Field terms narrow a search by the message's conversation, sender and date; alone they
+    /// list messages, newest first. Robots stay out either way.
+    @Test func searchIsNarrowedByConversationSenderAndDate() throws {
+        let store = try Store()
+        let day: TimeInterval = 86_400
+        let start = Date(timeIntervalSince1970: 1_795_000_000)
+        try store.write { tx in
+            let rows: [(String, String, String, ConversationRecord.Status, String, Double, MessageRecord.State)] = [
+                ("Länken till utvärderingen", "anna@example.se", "utvardering", .open, "resident", 0, .accepted),
+                ("Utvärderingen, länken igen", "per@foretag.example.se", "utvardering", .answered, "business", 1, .accepted),
+                ("Länken till materialet", "anna@example.se", "material", .open, "resident", 2, .accepted),
+                ("Frånvaro: länken", "anna@example.se", "utvardering", .open, "resident", 3, .robot),
+            ]
+            for (subject, from, topic, status, kind, offset, state) in rows {
+                var c = ConversationRecord(subject: subject, normalizedSubject: subject.lowercased(), topic: topic, confidence: 1,
+                                           contactAddress: from, at: start)
+                c.status = status
+                c.senderKind = kind
+                c = try tx.insert(c)
+                var m = MessageRecord(direction: .inbound, contentHash: subject, size: 1, receivedAt: start.addingTimeInterval(offset * day),
+                                      state: state)
+                m.subject = subject
+                m.fromAddress = from
+                m.text = subject
+                m.newText = subject
+                m.conversationId = c.id
+                try tx.insert(m)
+            }
+        }
+        func subjects(_ words: String, _ filter: SearchFilter) throws -> [String] {
+            try store.read { tx in try tx.search(words, filter: filter) }.map(\.subject)
+        }
+        #expect(try subjects("lanken", SearchFilter(topic: "utvardering", status: .open)) == ["Länken till utvärderingen"])
+        #expect(try subjects("lanken", SearchFilter(senderKind: "business")) == ["Utvärderingen, länken igen"])
+        #expect(try subjects("", SearchFilter(from: "ANNA@")) == ["Länken till materialet", "Länken till utvärderingen"],
+                "no words: newest first, robots left out")
+        #expect(try subjects("", SearchFilter(after: start.addingTimeInterval(day), before: start.addingTimeInterval(2 * day)))
+                == ["Utvärderingen, länken igen"])
+        #expect(try subjects("", SearchFilter()).isEmpty, "neither words nor terms: nothing")
+    }
+
     @Test func anOutboxMessageIDCanBeQueuedOnlyOnce() throws {
         let store = try Store()
         try store.write { tx in
