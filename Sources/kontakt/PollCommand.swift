@@ -11,6 +11,8 @@ struct PollCommand: ParsableCommand {
         discussion: """
             Made for cron: silent on success, one line on stderr on failure. Exit 75 when the server cannot be reached or another poll is running (cron simply tries again), 1 on other errors. Every message is committed to the store (its raw bytes to kontakt.raw.sqlite beside it) before the server is touched, then marked \\Seen and moved to [imap] processed_folder (or only marked, with after_fetch = "leave") at the end of each folder; fetching itself changes no flags, and nothing is deleted. A message that cannot be parsed is stored and quarantined (`kontakt queue --quarantine`), and the poll goes on.
 
+            [hooks] after_poll runs a command after a poll that stored new mail, with counts only (the --json summary on its standard input; KONTAKT_STORED, KONTAKT_OPENED, KONTAKT_QUARANTINED): to tell the director by chat, text or mail. A hook that fails or hangs (60 s) is reported on stderr; the poll still succeeds.
+
             A budget ([imap] max_messages_per_poll and max_seconds_per_poll, or the options below) ends a long import early: what is stored stays stored, the rest is left for the next poll ("remaining" in --json), and mail that was already in the folder at the first poll is backlog, never acknowledged, however many polls the import takes.
 
             Examples:
@@ -54,6 +56,11 @@ struct PollCommand: ParsableCommand {
             }
             let poller = try Poller(config: config, store: store, imap: imap, router: router, logger: Logger(label: "poll"))
             let summary = try poller.run()
+            // Under the lock still: two hooks never run at once.
+            if let command = config.afterPollCommand, PollHook.isDue(after: summary),
+               let problem = PollHook(command: command).run(after: summary) {
+                FileHandle.standardError.write(Data("kontakt: warning: \(problem)\n".utf8))
+            }
             withExtendedLifetime(lock) {}
             if json {
                 print(try JSONOutput.string(summary))

@@ -295,6 +295,36 @@ struct PollerTests {
         #expect(second["stored"] == 2 && second["remaining"] == 0, "\(second)")
     }
 
+    /// `[hooks] after_poll` hears of new mail, with counts only, and only when there is some; a
+    /// failing hook is one line on stderr, never a failed poll.
+    @Test func theAfterPollHookHearsOfNewMailOnly() throws {
+        let seen = NSTemporaryDirectory() + "kontakt-hook-" + UUID().uuidString.prefix(8) + ".json"
+        defer { try? FileManager.default.removeItem(atPath: seen) }
+        let kontakt = try KontaktInstance(stack: stack, extra: "\n[hooks]\nafter_poll = \"cat > '\(seen)'; test $KONTAKT_OPENED -gt 0\"\n")
+        try stack.append(messages(2, to: kontakt.address), user: kontakt.address)
+        let first = try kontakt.run("poll")
+        #expect(first.status == 0 && first.stdout.isEmpty && first.stderr.isEmpty, "\(first.stderr)")
+        let told = try #require(try JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: seen))) as? [String: Any])
+        #expect(told["stored"] as? Int == 2 && told["opened"] as? Int == 2)
+        #expect(!(String(decoding: try Data(contentsOf: URL(fileURLWithPath: seen)), as: UTF8.self).contains("@")), "counts, no addresses")
+
+        try FileManager.default.removeItem(atPath: seen)
+        #expect(try kontakt.run("poll").status == 0)
+        #expect(!FileManager.default.fileExists(atPath: seen), "nothing new, no hook")
+
+        // A reply to a stored message opens nothing: the hook's own test fails, the poll does not.
+        let answered = try #require(messagesIDs(kontakt).first)
+        try stack.append([testMessage(from: "person0@example.se", to: kontakt.address, subject: "SV: Fråga", body: "Tack!",
+                                      extraHeaders: ["In-Reply-To: <\(answered)>"])], user: kontakt.address)
+        let failing = try kontakt.run("poll")
+        #expect(failing.status == 0)
+        #expect(failing.stderr.contains("[hooks] after_poll exited with status 1"), "\(failing.stderr)")
+    }
+
+    func messagesIDs(_ kontakt: KontaktInstance) throws -> [String] {
+        try Store(path: kontakt.storePath).read { tx in try tx.messages(inState: .accepted) }.compactMap(\.messageID)
+    }
+
     @Test func severalFoldersKeepIndependentState() throws {
         let kontakt = try twoFolders(inbox: 2, form: 3)
         #expect(try kontakt.run("poll").status == 0)

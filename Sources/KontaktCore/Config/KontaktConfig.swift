@@ -103,6 +103,8 @@ public struct KontaktConfig: Sendable {
     public var templatesDirectory: String
     public var retentionDays: Int = 365
     public var healthMaxPollAgeMinutes: Int = 60
+    /// `[hooks] after_poll`: a command run after a poll that stored new mail (`PollHook`).
+    public var afterPollCommand: String?
 
     /// Where the config comes from: `--config`, else `$KONTAKT_CONFIG`, else `./kontakt.toml`.
     public static func locate(explicit: String?, environment: [String: String] = ProcessInfo.processInfo.environment) -> String {
@@ -215,6 +217,10 @@ public struct KontaktConfig: Sendable {
                                    routing: routing, acknowledgement: ack, templatesDirectory: templates)
         if let d = try r.int("retention", "days") { config.retentionDays = d }
         if let m = try r.int("health", "max_poll_age_minutes") { config.healthMaxPollAgeMinutes = m }
+        if let c = try r.string("hooks", "after_poll") {
+            guard !c.trimmingCharacters(in: .whitespaces).isEmpty else { throw ConfigError("\(file): [hooks] after_poll is empty") }
+            config.afterPollCommand = c
+        }
         try r.rejectUnknownKeys()
         return config
     }

@@ -27,19 +27,20 @@ public enum Secrets {
         return secret
     }
 
+    /// How long a token command may take: helpers that refresh an OAuth token over the network
+    /// take a second or two; one that hangs must not hang the poll.
+    static let commandTimeout: TimeInterval = 60
+
     static func runCommand(_ command: String, what: String) throws(ConfigError) -> String {
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: "/bin/sh")
-        process.arguments = ["-c", command]
-        let pipe = Pipe()
-        process.standardOutput = pipe
-        do { try process.run() } catch { throw ConfigError("cannot run the \(what) command: \(error.localizedDescription)") }
-        let data = pipe.fileHandleForReading.readDataToEndOfFile()
-        process.waitUntilExit()
-        guard process.terminationStatus == 0 else {
-            throw ConfigError("the \(what) command exited with status \(process.terminationStatus)")
+        let outcome: ShellCommand.Outcome
+        do { outcome = try ShellCommand.run(command, captureOutput: true, timeout: commandTimeout) } catch {
+            throw ConfigError("cannot run the \(what) command: \(error.localizedDescription)")
         }
-        let token = String(decoding: data, as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines)
+        guard !outcome.timedOut else { throw ConfigError("the \(what) command did not finish in \(Int(commandTimeout)) s") }
+        guard outcome.status == 0 else {
+            throw ConfigError("the \(what) command exited with status \(outcome.status)")
+        }
+        let token = String(decoding: outcome.output, as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines)
         guard !token.isEmpty else { throw ConfigError("the \(what) command printed nothing") }
         return token
     }

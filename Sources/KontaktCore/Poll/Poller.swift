@@ -11,6 +11,8 @@ public struct PollSummary: Codable, Sendable {
     public var quarantined = 0
     public var oversize = 0
     public var robots = 0
+    /// New conversations the stored messages opened.
+    public var opened = 0
     public var acknowledged = 0
     public var serverActions = 0
     public var resynchronized: [String] = []
@@ -352,7 +354,9 @@ public final class Poller {
     private func count(_ outcome: IngestOutcome?, into summary: inout PollSummary) {
         switch outcome {
         case .none, .duplicate: summary.duplicates += 1
-        case .accepted: summary.stored += 1
+        case .accepted(_, _, let newConversation):
+            summary.stored += 1
+            if newConversation { summary.opened += 1 }
         case .robot: summary.stored += 1; summary.robots += 1
         case .quarantined(_, let reasons):
             summary.stored += 1
