@@ -82,8 +82,7 @@ import Testing
         #expect(prepared.opening == nil, "not worked out ahead for a reply")
         guard case .accepted(_, let id, true) = try ingest(raw) else { Issue.record("the reply opens a conversation"); return }
         let conversation = try #require(try store.read { tx in try tx.conversation(id: id) })
-        let expected = ingestor.opening(for: prepared.record, signature: NewText.split(prepared.record.text).signature,
-                                        normalizedSubject: SubjectNormalizer.normalize(subject))
+        let expected = ingestor.opening(forStored: prepared.record, normalizedSubject: SubjectNormalizer.normalize(subject))
         #expect(conversation.topic == expected.classification.topic)
         #expect(conversation.topic == "material")
         #expect(conversation.senderKind == expected.senderKind.rawValue)

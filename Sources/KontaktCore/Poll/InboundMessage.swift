@@ -112,6 +112,13 @@ extension Ingestor {
         return (inbound, message)
     }
 
+    /// `opening(for:signature:normalizedSubject:)` for a message already stored, whose row keeps
+    /// its full text but not the signature: for a reply that turns out to open a conversation,
+    /// and for `split`.
+    func opening(forStored record: MessageRecord, normalizedSubject: String) -> ConversationOpening {
+        opening(for: record, signature: NewText.split(record.text).signature, normalizedSubject: normalizedSubject)
+    }
+
     /// What a new conversation takes from `record`'s subject (normalised), sender, new text and
     /// `signature` (`NewText.Parts`).
     func opening(for record: MessageRecord, signature: String, normalizedSubject: String) -> ConversationOpening {

@@ -257,8 +257,7 @@ public struct Ingestor: Sendable {
                                   in tx: StoreTransaction) throws -> ConversationRecord {
         let campaignTopic = try tx.campaignTopic(answeringAny: lineage.inReplyTo + lineage.references)
         // Prepared for every message that can open a conversation; worked out here otherwise.
-        let opening = prepared.opening
-            ?? self.opening(for: record, signature: NewText.split(record.text).signature, normalizedSubject: lineage.normalizedSubject)
+        let opening = prepared.opening ?? self.opening(forStored: record, normalizedSubject: lineage.normalizedSubject)
         let conversation = try tx.insert(Ingestor.conversation(openedBy: record, opening: opening, campaignTopic: campaignTopic))
         try tx.record(EventRecord(at: record.receivedAt, conversationId: conversation.id, actor: "poller", kind: "opened",
                                   detail: "topic \(conversation.topic) (\(Int(conversation.confidence * 100))%)"))

@@ -1,5 +1,4 @@
 import Foundation
-import MailMessage
 import Routing
 import Store
 
@@ -84,8 +83,7 @@ public struct DirectorDesk {
             guard !rest.isEmpty else {
                 throw KontaktError.invalid("message \(movingId) is the only message of conversation \(id); nothing to split it from")
             }
-            let opening = ingestor.opening(for: moving, signature: NewText.split(moving.text).signature,
-                                           normalizedSubject: SubjectNormalizer.normalize(moving.subject))
+            let opening = ingestor.opening(forStored: moving, normalizedSubject: SubjectNormalizer.normalize(moving.subject))
             let fresh = try tx.insert(Ingestor.conversation(openedBy: moving, opening: opening, campaignTopic: nil))
             let freshId = fresh.id!
             try tx.move(message: movingId, toConversation: freshId)
