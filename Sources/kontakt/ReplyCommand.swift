@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import KontaktCore
+import Routing
 import Logging
 import MailMessage
 import Store
@@ -107,7 +108,7 @@ struct ReplyCommand: ParsableCommand {
     private func replyToTopic(_ topic: String, desk: ReplyDesk, attachments: [OutgoingAttachment], session: Session) throws {
         let catalog = desk.catalog
         guard catalog.topic(id: topic) != nil else {
-            throw Failure("unknown topic \"\(topic)\" — choose one of: \(catalog.ids.joined(separator: ", ")), osorterad")
+            throw KontaktError.unknownTopic(topic, choices: catalog.ids + [TopicCatalog.unsorted])
         }
         let ids = try desk.openConversations(topic: topic)
         guard !ids.isEmpty else {

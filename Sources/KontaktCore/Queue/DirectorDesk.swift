@@ -119,7 +119,7 @@ public struct DirectorDesk {
     @discardableResult
     public mutating func route(_ id: Int64, to topic: String) throws -> Outcome {
         guard router.catalog.ids.contains(topic) else {
-            throw KontaktError.invalid("unknown topic \"\(topic)\" — choose one of: \(router.catalog.ids.joined(separator: ", "))")
+            throw KontaktError.unknownTopic(topic, choices: router.catalog.ids)
         }
         let now = clock()
         let actor = self.actor

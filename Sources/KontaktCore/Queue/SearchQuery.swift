@@ -1,4 +1,5 @@
 import Foundation
+import Routing
 import Store
 
 /// A search as the director types it: words for the full-text index, and notmuch-style
@@ -28,9 +29,7 @@ public struct SearchQuery: Sendable, Equatable {
             guard !value.isEmpty else { throw KontaktError.invalid("\(field): needs a value, e.g. \(example(field))") }
             switch field {
             case "topic":
-                guard topics.contains(value) else {
-                    throw KontaktError.invalid("unknown topic \"\(value)\" — choose one of: \(topics.joined(separator: ", "))")
-                }
+                guard topics.contains(value) else { throw KontaktError.unknownTopic(value, choices: topics) }
                 filter.topic = value
             case "status":
                 guard let status = ConversationRecord.Status(rawValue: value.lowercased()) else {
@@ -38,9 +37,10 @@ public struct SearchQuery: Sendable, Equatable {
                 }
                 filter.status = status
             case "kind":
-                let kinds = ["colleague", "business", "resident"]
-                guard kinds.contains(value.lowercased()) else { throw KontaktError.invalid("kind: is colleague, business or resident") }
-                filter.senderKind = value.lowercased()
+                guard let kind = SenderKind(rawValue: value.lowercased()) else {
+                    throw KontaktError.invalid("kind: is \(SenderKind.allCases.map(\.rawValue).joined(separator: ", "))")
+                }
+                filter.senderKind = kind.rawValue
             case "from":
                 filter.from = value
             default:

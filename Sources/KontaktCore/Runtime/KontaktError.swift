@@ -17,6 +17,12 @@ public enum KontaktError: Error, Sendable, CustomStringConvertible {
         }
     }
 
+    /// A topic id that is none of `choices`, with the choices listed: the one wording of `route`,
+    /// `reply --topic` and `search topic:`.
+    public static func unknownTopic(_ given: String, choices: [String]) -> KontaktError {
+        .invalid("unknown topic \"\(given)\" — choose one of: \(choices.joined(separator: ", "))")
+    }
+
     public var description: String {
         switch self {
         case .temporary(let s), .busy(let s), .failed(let s), .notFound(let s), .invalid(let s): return s
