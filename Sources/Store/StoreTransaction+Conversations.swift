@@ -133,6 +133,9 @@ extension StoreTransaction {
         case resting(at: Date)
     }
 
+    /// "Conversation `c` is not resting at the time bound to `?`": the queue's and status's test.
+    static let awakeSQL = "(c.snoozedUntil IS NULL OR c.snoozedUntil <= ?)"
+
     /// Summary rows for the queue: one per conversation, newest message facts joined in.
     public func queue(statuses: [ConversationRecord.Status], topic: String? = nil, includeRobots: Bool = false,
                       rest: Rest = .any) throws -> [QueueRow] {
@@ -149,7 +152,7 @@ extension StoreTransaction {
         if !includeRobots { sql += " AND c.isRobot = 0" }
         switch rest {
         case .any: break
-        case .awake(let now): sql += " AND (c.snoozedUntil IS NULL OR c.snoozedUntil <= ?)"; arguments += [now]
+        case .awake(let now): sql += " AND \(StoreTransaction.awakeSQL)"; arguments += [now]
         case .resting(let now): sql += " AND c.snoozedUntil > ?"; arguments += [now]
         }
         sql += " ORDER BY c.topic, COALESCE(lastInboundAt, c.createdAt), c.id"

@@ -68,7 +68,7 @@ extension StoreTransaction {
             SELECT c.id, COALESCE((SELECT MAX(m.receivedAt) FROM message m
                                    WHERE m.conversationId = c.id AND m.direction = 'in'), c.createdAt) AS waitingSince
             FROM conversation c WHERE c.status = 'open' AND c.isRobot = 0
-                AND (c.snoozedUntil IS NULL OR c.snoozedUntil <= ?)
+                AND \(StoreTransaction.awakeSQL)
             ORDER BY waitingSince, c.id LIMIT 1
             """, arguments: [now])
         var counts: [OutboxRecord.State: Int] = [:]
