@@ -103,7 +103,7 @@ struct AnswerCommand: ParsableCommand {
                         guard let answer = terminal.readLine(prompt: "Vila hur många dagar (tomt = avbryt): ")?
                             .trimmingCharacters(in: .whitespaces), !answer.isEmpty else { continue }
                         guard let days = Int(answer), days >= 1 else { Terminal.write("Ange ett antal dagar, t.ex. 3.\n"); continue }
-                        let wake = Calendar.current.startOfDay(for: Date()).addingTimeInterval(Double(days) * 86_400)
+                        let wake = CalendarDay.start(daysAfterToday: days)
                         try desk.snooze(id, until: wake)
                         Terminal.write("Vilar till \(DateText.short(wake)).\n")
                         tally.snoozed += 1

@@ -32,7 +32,7 @@ struct SnoozeCommand: ParsableCommand {
             let session = try Session(global)
             let desk = try session.desk()
             let wake = until.flatMap { CalendarDay.start(of: $0) }
-                ?? Calendar.current.startOfDay(for: Date()).addingTimeInterval(Double(days ?? 1) * 86_400)
+                ?? CalendarDay.start(daysAfterToday: days ?? 1)
             for id in ids {
                 let outcome = try desk.snooze(id.value, until: wake)
                 if global.quiet { continue }

@@ -30,3 +30,17 @@ import Testing
         #expect(error?.description.contains(field) == true || error?.description.contains("material") == true, "\(String(describing: error))")
     }
 }
+
+@Suite struct CalendarDayTests {
+    /// Days are calendar days: three days after 2026-10-23 is midnight on the 26th in Stockholm,
+    /// although summer time ends in between (a 72-hour step would land at 23:00 on the 25th).
+    @Test func daysAfterTodayCrossSummerTime() throws {
+        var calendar = Calendar(identifier: .gregorian)
+        calendar.timeZone = TimeZone(identifier: "Europe/Stockholm")!
+        let noon = try #require(ISO8601DateFormatter().date(from: "2026-10-23T10:00:00Z"))
+        #expect(CalendarDay.start(daysAfterToday: 3, now: noon, calendar: calendar)
+                == CalendarDay.start(of: "2026-10-26", timeZone: calendar.timeZone))
+        #expect(CalendarDay.start(of: "2026-10-26", timeZone: calendar.timeZone) == ISO8601DateFormatter().date(from: "2026-10-25T23:00:00Z"))
+        #expect(CalendarDay.start(of: "26/10/2026") == nil)
+    }
+}

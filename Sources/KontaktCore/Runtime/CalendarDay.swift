@@ -12,4 +12,11 @@ public enum CalendarDay {
         parser.isLenient = false
         return parser.date(from: text)
     }
+
+    /// Midnight at the start of the day `days` after today's (`snooze --days`, `answer`'s `v`).
+    /// Counted in calendar days, so a change to or from summer time moves no wake-up to 23:00.
+    public static func start(daysAfterToday days: Int, now: Date = Date(), calendar: Calendar = .current) -> Date {
+        let today = calendar.startOfDay(for: now)
+        return calendar.date(byAdding: .day, value: days, to: today) ?? today.addingTimeInterval(Double(days) * 86_400)
+    }
 }
