@@ -23,8 +23,10 @@ public enum ShellCommand {
         process.executableURL = URL(fileURLWithPath: "/bin/sh")
         process.arguments = ["-c", command]
         process.environment = ProcessInfo.processInfo.environment.merging(environment) { _, new in new }
-        let stdin = Pipe()
-        process.standardInput = stdin
+        // Without input the command keeps Kontakt's own standard input, as a token helper that
+        // asks at the terminal needs.
+        let stdin = input.map { _ in Pipe() }
+        if let stdin { process.standardInput = stdin }
         let stdout = Pipe()
         if captureOutput { process.standardOutput = stdout }
         let exited = DispatchSemaphore(value: 0)
@@ -36,15 +38,15 @@ public enum ShellCommand {
         if captureOutput {
             DispatchQueue.global().async(group: reading) { output.set(stdout.fileHandleForReading.readDataToEndOfFile()) }
         }
-        if let input {
+        if let input, let stdin {
             // A command that does not read its input (or has already exited) closes the pipe;
             // writing to it would raise SIGPIPE and kill the poll. Ignored, the write fails with
             // EPIPE instead, which is no error here. (Process-wide, as in most network programs;
             // libcurl's own sockets never raise it.)
             signal(SIGPIPE, SIG_IGN)
             try? stdin.fileHandleForWriting.write(contentsOf: input)
+            try? stdin.fileHandleForWriting.close()
         }
-        try? stdin.fileHandleForWriting.close()
         var timedOut = false
         if exited.wait(timeout: .now() + timeout) == .timedOut {
             // The whole group: what the shell started (a `sleep`, a `curl`) would otherwise live
