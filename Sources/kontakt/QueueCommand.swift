@@ -171,7 +171,7 @@ enum QueueFormat {
             if c.weakMatch != nil { flags += colour ? " \u{1B}[33m?\u{1B}[0m" : " ?" }
             if row.attachmentCount > 0 { flags += " @" }
             if c.status != .open { flags += " [\(c.status.rawValue)]" }
-            if c.status == .open, let until = c.snoozedUntil, until > Date() { flags += " [vilar till \(DateText.short(until))]" }
+            if c.status == .open, c.isResting(at: Date()), let until = c.snoozedUntil { flags += " [vilar till \(DateText.short(until))]" }
             let who = (c.contactName?.isEmpty == false ? c.contactName! : c.contactAddress)
             let line = "  " + pad("#\(c.id ?? 0)", 6) + pad(age(row.lastInboundAt ?? c.createdAt), 5)
                 + pad(String(who.prefix(24)), 25) + pad(c.senderKind, 10) + pad("\(row.messageCount)", 3)

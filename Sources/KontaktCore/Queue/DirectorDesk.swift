@@ -185,7 +185,7 @@ public struct DirectorDesk {
             guard var c = try tx.conversation(id: id) else { throw DirectorDesk.missing(id, in: tx) }
             if c.status == status {
                 // Reopening a resting conversation wakes it.
-                guard status == .open, c.snoozedUntil.map({ $0 > now }) == true else {
+                guard status == .open, c.isResting(at: now) else {
                     return .unchanged("conversation \(id) is already \(status.rawValue)")
                 }
                 c.snoozedUntil = nil

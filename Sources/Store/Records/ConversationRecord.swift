@@ -38,6 +38,9 @@ public struct ConversationRecord: Codable, Sendable, FetchableRecord, MutablePer
     /// date comes or the sender writes again.
     public var snoozedUntil: Date?
 
+    /// Whether it rests at `now` (`StoreTransaction.awakeSQL` is the same test in SQL).
+    public func isResting(at now: Date) -> Bool { snoozedUntil.map { $0 > now } ?? false }
+
     public init(subject: String, normalizedSubject: String, topic: String, confidence: Double, contactAddress: String, at: Date) {
         self.subject = subject
         self.normalizedSubject = normalizedSubject
